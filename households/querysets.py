@@ -1,0 +1,93 @@
+"""The scoping choke point: every read of the registry goes through visible_to.
+
+accounts says how far a user reaches (User.scope); these querysets turn that
+into filters. Views, forms, exports, admin pages and jobs all start here, so a
+user with no scope sees nothing and out-of-scope rows are simply not found.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Reach, scope_of
+
+
+def _open_assignments_of(user_id):
+    from households.models import Assignment
+
+    today = timezone.localdate()
+    return Assignment.objects.filter(person_id=user_id, start_date__lte=today).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today)
+    )
+
+
+def household_filter(scope, prefix: str = "") -> Q | None:
+    """The Q that limits households (reached through `prefix`) to a scope; None means nothing."""
+    match scope.reach:
+        case Reach.EVERYTHING:
+            return Q()
+        case Reach.TOWN:
+            return Q(**{f"{prefix}village__town_id": scope.town_id})
+        case Reach.VILLAGES:
+            return Q(**{f"{prefix}village_id__in": sorted(scope.village_ids)})
+        case Reach.ASSIGNED:
+            return Q(**{f"{prefix}pk__in": _open_assignments_of(scope.user_id).values("household_id")})
+    return None
+
+
+def village_filter(scope, prefix: str = "") -> Q | None:
+    match scope.reach:
+        case Reach.EVERYTHING:
+            return Q()
+        case Reach.TOWN:
+            return Q(**{f"{prefix}town_id": scope.town_id})
+        case Reach.VILLAGES:
+            return Q(**{f"{prefix}pk__in": sorted(scope.village_ids)})
+        case Reach.ASSIGNED:
+            return Q(**{f"{prefix}pk__in": _open_assignments_of(scope.user_id).values("household__village_id")})
+    return None
+
+
+class ScopedQuerySet(models.QuerySet):
+    def _within(self, q: Q | None):
+        return self.none() if q is None else self.filter(q)
+
+
+class VillageQuerySet(ScopedQuerySet):
+    def visible_to(self, user):
+        return self._within(village_filter(scope_of(user)))
+
+    def editable_by(self, user):
+        return self.visible_to(user) if scope_of(user).can_edit else self.none()
+
+
+class VillagerGroupQuerySet(ScopedQuerySet):
+    def visible_to(self, user):
+        return self._within(village_filter(scope_of(user), "village__"))
+
+    def editable_by(self, user):
+        return self.visible_to(user) if scope_of(user).can_edit else self.none()
+
+
+class HouseholdQuerySet(ScopedQuerySet):
+    def visible_to(self, user):
+        return self._within(household_filter(scope_of(user)))
+
+    def editable_by(self, user):
+        return self.visible_to(user) if scope_of(user).can_edit else self.none()
+
+    def status_changeable_by(self, user):
+        return self.visible_to(user) if scope_of(user).can_change_status else self.none()
+
+
+class MemberQuerySet(ScopedQuerySet):
+    def visible_to(self, user):
+        return self._within(household_filter(scope_of(user), "household__"))
+
+    def editable_by(self, user):
+        return self.visible_to(user) if scope_of(user).can_edit else self.none()
+
+
+class AssessmentQuerySet(ScopedQuerySet):
+    def visible_to(self, user):
+        return self._within(household_filter(scope_of(user), "household__"))

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from households import views
+
+app_name = "households"
+
+urlpatterns = [
+    path("", views.household_list, name="list"),
+    path("new/", views.household_create, name="create"),
+    path("<int:pk>/", views.household_detail, name="detail"),
+    path("<int:pk>/edit/", views.household_edit, name="edit"),
+    path("<int:pk>/assessments/new/", views.assessment_create, name="assess"),
+    path("<int:pk>/status/", views.status_change, name="status"),
+    path("<int:pk>/members/<int:member_pk>/id-number/", views.member_reveal_id, name="reveal-id"),
+]

@@ -1,0 +1,2 @@
+def household_list(r): pass
+household_create=household_detail=household_edit=assessment_create=status_change=member_reveal_id=household_list
