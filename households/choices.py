@@ -1,7 +1,8 @@
 """The registry's value lists, with the labels cadres know (translated in locale/)."""
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class HouseholdStatus(models.TextChoices):

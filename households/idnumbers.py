@@ -45,9 +45,7 @@ def parse(value: str, *, today: dt.date | None = None) -> IdFacts:
             params={"count": len(number)},
         )
     if not SHAPE.match(number):
-        raise ValidationError(
-            _("An ID number is 17 digits followed by a digit or X."), code="id_shape"
-        )
+        raise ValidationError(_("An ID number is 17 digits followed by a digit or X."), code="id_shape")
     if check_char(number[:17]) != number[17]:
         raise ValidationError(
             _("The ID number's check character is wrong: please check for a typing error."),
@@ -56,13 +54,9 @@ def parse(value: str, *, today: dt.date | None = None) -> IdFacts:
     try:
         birth = dt.datetime.strptime(number[6:14], "%Y%m%d").date()
     except ValueError:
-        raise ValidationError(
-            _("The ID number holds no valid birth date."), code="id_birth_date"
-        ) from None
+        raise ValidationError(_("The ID number holds no valid birth date."), code="id_birth_date") from None
     if birth > (today or dt.date.today()) or birth.year < 1890:
-        raise ValidationError(
-            _("The ID number holds an impossible birth date."), code="id_birth_date"
-        )
+        raise ValidationError(_("The ID number holds an impossible birth date."), code="id_birth_date")
     return IdFacts(birth_date=birth, sex=MALE if int(number[16]) % 2 else FEMALE)
 
 

@@ -32,11 +32,12 @@ from households.choices import (
     WorkAbility,
 )
 from households.querysets import (
-    AssessmentQuerySet,
+    AssignmentQuerySet,
+    HouseholdChildQuerySet,
     HouseholdQuerySet,
-    MemberQuerySet,
-    VillagerGroupQuerySet,
+    TownQuerySet,
     VillageQuerySet,
+    VillagerGroupQuerySet,
 )
 
 FIRST_REGISTRY_YEAR = 2013
@@ -48,6 +49,8 @@ year_validators = [MinValueValidator(FIRST_REGISTRY_YEAR), MaxValueValidator(LAS
 class Town(models.Model):
     name = models.CharField(_("name"), max_length=50)
     code = models.CharField(_("code"), max_length=20, unique=True)
+
+    objects = TownQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("town")
@@ -193,11 +196,11 @@ class Household(models.Model):
 
 
 class Member(models.Model):
-    household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="members")
-    name = models.CharField(_("name"), max_length=50)
-    id_number = models.CharField(
-        _("ID number"), max_length=18, unique=True, validators=[idnumbers.validate_id_number]
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="members"
     )
+    name = models.CharField(_("name"), max_length=50)
+    id_number = models.CharField(_("ID number"), max_length=18, unique=True, validators=[idnumbers.validate_id_number])
     relation = models.CharField(_("relation to head"), max_length=20, choices=Relation.choices)
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"))
@@ -218,7 +221,7 @@ class Member(models.Model):
     pension_insurance = models.BooleanField(_("pension insurance"), default=False)
     minimum_allowance = models.BooleanField(_("minimum living allowance"), default=False)
 
-    objects = MemberQuerySet.as_manager()
+    objects = HouseholdChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("member")
@@ -276,6 +279,8 @@ class StatusChange(models.Model):
     )
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
+    objects = HouseholdChildQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("status change")
         verbose_name_plural = _("status changes")
@@ -310,7 +315,7 @@ class Assessment(models.Model):
     water_note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
-    objects = AssessmentQuerySet.as_manager()
+    objects = HouseholdChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("2W3G assessment")
@@ -348,6 +353,8 @@ class Assignment(models.Model):
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
 
+    objects = AssignmentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
@@ -371,7 +378,9 @@ class IdNumberReveal(models.Model):
     """Every time a full ID number was shown to someone: who, whose, when."""
 
     member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
     revealed_at = models.DateTimeField(_("revealed at"), auto_now_add=True)
     purpose = models.CharField(_("purpose"), max_length=20)
 

@@ -15,10 +15,7 @@ from accounts.models import Reach, scope_of
 def _open_assignments_of(user_id):
     from households.models import Assignment
 
-    today = timezone.localdate()
-    return Assignment.objects.filter(person_id=user_id, start_date__lte=today).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=today)
-    )
+    return Assignment.objects.current().filter(person_id=user_id)
 
 
 def household_filter(scope, prefix: str = "") -> Q | None:
@@ -33,6 +30,23 @@ def household_filter(scope, prefix: str = "") -> Q | None:
         case Reach.ASSIGNED:
             return Q(**{f"{prefix}pk__in": _open_assignments_of(scope.user_id).values("household_id")})
     return None
+
+
+def town_filter(scope) -> Q | None:
+    match scope.reach:
+        case Reach.EVERYTHING:
+            return Q()
+        case Reach.TOWN:
+            return Q(pk=scope.town_id)
+        case Reach.VILLAGES | Reach.ASSIGNED:
+            return Q(villages__in=_visible_villages(scope))
+    return None
+
+
+def _visible_villages(scope):
+    from households.models import Village
+
+    return Village.objects.filter(village_filter(scope)).values("pk")
 
 
 def village_filter(scope, prefix: str = "") -> Q | None:
@@ -51,6 +65,14 @@ def village_filter(scope, prefix: str = "") -> Q | None:
 class ScopedQuerySet(models.QuerySet):
     def _within(self, q: Q | None):
         return self.none() if q is None else self.filter(q)
+
+
+class TownQuerySet(ScopedQuerySet):
+    def visible_to(self, user):
+        return self._within(town_filter(scope_of(user))).distinct()
+
+    def editable_by(self, user):
+        return self.visible_to(user) if scope_of(user).can_edit else self.none()
 
 
 class VillageQuerySet(ScopedQuerySet):
@@ -80,7 +102,9 @@ class HouseholdQuerySet(ScopedQuerySet):
         return self.visible_to(user) if scope_of(user).can_change_status else self.none()
 
 
-class MemberQuerySet(ScopedQuerySet):
+class HouseholdChildQuerySet(ScopedQuerySet):
+    """Rows that belong to one household (members, assessments, history): scoped by it."""
+
     def visible_to(self, user):
         return self._within(household_filter(scope_of(user), "household__"))
 
@@ -88,6 +112,7 @@ class MemberQuerySet(ScopedQuerySet):
         return self.visible_to(user) if scope_of(user).can_edit else self.none()
 
 
-class AssessmentQuerySet(ScopedQuerySet):
-    def visible_to(self, user):
-        return self._within(household_filter(scope_of(user), "household__"))
+class AssignmentQuerySet(HouseholdChildQuerySet):
+    def current(self):
+        today = timezone.localdate()
+        return self.filter(start_date__lte=today).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))

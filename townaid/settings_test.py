@@ -4,10 +4,11 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
 
-from townaid.settings import *  # noqa: E402,F403
+from townaid.settings import *  # noqa: F403
 
 STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STATIC_ROOT = None  # tests serve static files through the finders, never from a collected tree

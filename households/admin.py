@@ -1,0 +1,80 @@
+"""Django admin for reference data, scoped through the same choke point as every page."""
+
+from django.contrib import admin
+
+from households.models import Assessment, Household, Member, StatusChange, Town, Village, VillagerGroup
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Lists and foreign-key choices limited to what the user may see."""
+
+    def get_queryset(self, request):
+        return self.model.objects.visible_to(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if hasattr(related.objects, "editable_by"):
+            kwargs["queryset"] = related.objects.editable_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Town)
+class TownAdmin(ScopedAdmin):
+    list_display = ("name", "code")
+    search_fields = ("name", "code")
+
+
+@admin.register(Village)
+class VillageAdmin(ScopedAdmin):
+    list_display = ("name", "code", "town")
+    list_filter = ("town",)
+    search_fields = ("name", "code")
+
+
+@admin.register(VillagerGroup)
+class VillagerGroupAdmin(ScopedAdmin):
+    list_display = ("name", "village")
+    list_filter = ("village",)
+    search_fields = ("name", "village__name")
+    list_select_related = ("village",)
+
+
+class MemberInline(admin.TabularInline):
+    model = Member
+    extra = 0
+    fields = ("name", "id_number", "relation", "sex", "birth_date", "health")
+
+
+@admin.register(Household)
+class HouseholdAdmin(ScopedAdmin):
+    list_display = ("number", "village", "group", "status", "main_cause", "exit_year")
+    list_filter = ("status", "main_cause", "village")
+    search_fields = ("number",)
+    list_select_related = ("village", "group")
+    inlines = [MemberInline]
+
+
+class ReadOnlyHistoryAdmin(ScopedAdmin):
+    """History is written by services only."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(ReadOnlyHistoryAdmin):
+    list_display = ("household", "from_status", "to_status", "changed_on", "changed_by")
+    list_filter = ("to_status",)
+    list_select_related = ("household", "changed_by")
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(ReadOnlyHistoryAdmin):
+    list_display = ("household", "assessed_on", "assessed_by")
+    list_select_related = ("household", "assessed_by")

@@ -1,0 +1,180 @@
+from django import forms
+from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from households import idnumbers
+from households.choices import AssessmentItem, HouseholdStatus, MonitorKind, PovertyCause, Relation
+from households.models import Assessment, Household, Member, Village, VillagerGroup
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class HouseholdForm(forms.ModelForm):
+    other_causes = forms.MultipleChoiceField(
+        label=_("Other poverty causes"),
+        choices=PovertyCause.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Household
+        fields = [
+            "number",
+            "village",
+            "group",
+            "address",
+            "phone",
+            "identified_year",
+            "attribute",
+            "main_cause",
+            "other_causes",
+            "housing_grade",
+        ]
+        widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel"})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = Village.objects.editable_by(user)
+        self.fields["group"].queryset = VillagerGroup.objects.editable_by(user).select_related("village")
+        self.fields["group"].label_from_instance = lambda g: f"{g.village} · {g.name}"
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        if phone and not all(c.isdigit() or c in " -" for c in phone):
+            raise forms.ValidationError(_("A phone number holds only digits, spaces and dashes."))
+        return phone
+
+
+class MemberForm(forms.ModelForm):
+    class Meta:
+        model = Member
+        fields = [
+            "name",
+            "id_number",
+            "relation",
+            "sex",
+            "birth_date",
+            "ethnicity",
+            "education",
+            "student_status",
+            "health",
+            "disability_grade",
+            "work_ability",
+            "migrant_work",
+            "work_months",
+            "medical_insurance",
+            "serious_illness_insurance",
+            "pension_insurance",
+            "minimum_allowance",
+        ]
+        widgets = {"birth_date": DateInput(), "id_number": forms.TextInput(attrs={"autocomplete": "off"})}
+        help_texts = {
+            "sex": _("Leave blank to take it from the ID number."),
+            "birth_date": _("Leave blank to take it from the ID number."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sex"].required = False
+        self.fields["birth_date"].required = False
+
+    def clean_id_number(self):
+        number = idnumbers.normalise(self.cleaned_data["id_number"])
+        idnumbers.parse(number)
+        return number
+
+
+class BaseMemberFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [f for f in self.forms if f.cleaned_data and not self._should_delete_form(f)]
+        heads = sum(1 for f in kept if f.cleaned_data.get("relation") == Relation.HEAD)
+        if heads != 1:
+            raise forms.ValidationError(
+                _("A household has exactly one head; this form has %(count)d.") % {"count": heads},
+                code="heads",
+            )
+
+
+MemberFormSet = inlineformset_factory(
+    Household,
+    Member,
+    form=MemberForm,
+    formset=BaseMemberFormSet,
+    extra=0,
+    min_num=1,
+    validate_min=True,
+    can_delete=True,
+)
+
+
+class VerdictField(forms.TypedChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            choices=[(True, _("Met")), (False, _("Not met"))],
+            coerce=lambda value: value in (True, "True"),
+            widget=forms.RadioSelect(attrs={"class": "form-check-inline"}),
+            **kwargs,
+        )
+
+
+class AssessmentForm(forms.ModelForm):
+    class Meta:
+        model = Assessment
+        fields = ["assessed_on"]
+        for _item in AssessmentItem:
+            fields += [_item.verdict_field, _item.note_field]
+        field_classes = {item.verdict_field: VerdictField for item in AssessmentItem}
+        widgets = {"assessed_on": DateInput()}
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.household = household
+        self.fields["assessed_on"].initial = timezone.localdate()
+        for item in AssessmentItem:
+            self.fields[item.verdict_field].initial = True
+            self.fields[item.note_field].label = _("Note")
+
+    def clean_assessed_on(self):
+        assessed_on = self.cleaned_data["assessed_on"]
+        if assessed_on > timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return assessed_on
+
+    def clean(self):
+        cleaned = super().clean()
+        for item in AssessmentItem:
+            if cleaned.get(item.verdict_field) is False and not cleaned.get(item.note_field, "").strip():
+                self.add_error(item.note_field, _("Say what is wrong when an item is not met."))
+        return cleaned
+
+    def item_rows(self):
+        return [(item, self[item.verdict_field], self[item.note_field]) for item in AssessmentItem]
+
+
+class StatusChangeForm(forms.Form):
+    to_status = forms.ChoiceField(label=_("New status"))
+    monitor_kind = forms.ChoiceField(
+        label=_("Monitoring type"),
+        choices=[("", "---------"), *MonitorKind.choices],
+        required=False,
+        help_text=_("Required when the new status is monitored."),
+    )
+    changed_on = forms.DateField(label=_("Date of the change"), widget=DateInput())
+    reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_status"].choices = [
+            (value, label) for value, label in HouseholdStatus.choices if value != household.status
+        ]
+        self.fields["changed_on"].initial = timezone.localdate()

@@ -1,0 +1,121 @@
+import datetime as dt
+import random
+
+import factory
+
+from accounts.models import User
+from households import idnumbers
+from households.choices import AssignmentRole, HouseholdStatus, PovertyCause, Relation
+from households.models import Assessment, Assignment, Household, Member, Town, Village, VillagerGroup
+
+_rng = random.Random(7)
+
+
+def valid_id_number(birth=dt.date(1980, 5, 17), sex=idnumbers.MALE) -> str:
+    """A fresh, valid ID number (unique within a test run)."""
+    return idnumbers.make("340321", birth + dt.timedelta(days=next(_serial)), sex, _rng)
+
+
+def _serials():
+    n = 0
+    while True:
+        yield n
+        n += 1
+
+
+_serial = _serials()
+
+
+class TownFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Town
+        django_get_or_create = ("code",)
+
+    name = "固镇"
+    code = "340321001"
+
+
+class VillageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Village
+
+    town = factory.SubFactory(TownFactory)
+    name = factory.Sequence(lambda n: f"村{n}")
+
+
+class VillagerGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VillagerGroup
+
+    village = factory.SubFactory(VillageFactory)
+    name = factory.Sequence(lambda n: f"第{n}组")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("correct-horse-battery")
+
+    @factory.post_generation
+    def villages(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.villages.set(extracted)
+
+
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Household
+        skip_postgeneration_save = True
+
+    number = factory.Sequence(lambda n: f"34032100{n:06d}")
+    village = factory.SubFactory(VillageFactory)
+    status = HouseholdStatus.UNEXITED
+    identified_year = 2016
+    main_cause = PovertyCause.ILLNESS
+
+    @factory.post_generation
+    def head(self, create, extracted, **kwargs):
+        """Every household gets a head unless head=False is passed."""
+        if create and extracted is not False:
+            MemberFactory(household=self, relation=Relation.HEAD, **kwargs)
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Member
+
+    household = factory.SubFactory(HouseholdFactory, head=False)
+    name = factory.Sequence(lambda n: f"王{n}")
+    relation = Relation.SPOUSE
+    sex = idnumbers.MALE
+    birth_date = dt.date(1980, 5, 17)
+    id_number = factory.LazyAttribute(lambda m: "")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        if not kwargs.get("id_number"):
+            kwargs["id_number"] = valid_id_number(kwargs["birth_date"], kwargs["sex"])
+        kwargs["birth_date"] = idnumbers.parse(kwargs["id_number"]).birth_date
+        kwargs["sex"] = idnumbers.parse(kwargs["id_number"]).sex
+        return super()._create(model_class, *args, **kwargs)
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assessment
+
+    household = factory.SubFactory(HouseholdFactory)
+    assessed_on = dt.date(2020, 3, 1)
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assignment
+
+    household = factory.SubFactory(HouseholdFactory)
+    person = factory.SubFactory(UserFactory)
+    role = AssignmentRole.RESPONSIBLE
+    start_date = dt.date(2020, 1, 1)
