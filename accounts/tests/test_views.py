@@ -1,0 +1,55 @@
+import pytest
+from django.urls import reverse
+
+from households.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_home_page_sends_a_logged_in_user_to_the_household_list(client, alice):
+    client.force_login(alice)
+    assert client.get("/").url == reverse("households:list")
+
+
+def test_the_home_page_asks_an_anonymous_visitor_to_log_in(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_a_user_logs_in_with_username_and_password(client, db):
+    UserFactory(username="wang", password="a-long-enough-password")
+    response = client.post(reverse("login"), {"username": "wang", "password": "a-long-enough-password"})
+    assert response.status_code == 302
+    assert response.url == reverse("home")
+
+
+def test_a_wrong_password_is_refused_with_a_message(client, db):
+    UserFactory(username="wang", password="a-long-enough-password")
+    response = client.post(reverse("login"), {"username": "wang", "password": "wrong"})
+    assert response.status_code == 200
+    assert response.context["form"].errors
+
+
+def test_logging_out_takes_a_post_and_ends_the_session(client, alice):
+    client.force_login(alice)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert client.get(reverse("households:list")).status_code == 302
+
+
+def test_pages_are_in_chinese_by_default(client, alice):
+    client.force_login(alice)
+    response = client.get(reverse("households:list"))
+    assert '<html lang="zh-hans">' in response.text
+    assert "贫困户" in response.text
+
+
+def test_english_can_be_chosen_from_any_page(client, alice):
+    client.force_login(alice)
+    list_url = reverse("households:list")
+    response = client.post(reverse("set_language"), {"language": "en", "next": list_url})
+    assert response.url == list_url
+    page = client.get(list_url).text
+    assert '<html lang="en">' in page
+    assert "Households" in page
