@@ -62,7 +62,7 @@ def exit_blockers(household: Household) -> list[str]:
     latest = household.latest_assessment
     if latest is None:
         return [_("No 2W3G assessment has been recorded.")]
-    return [str(format_lazy(_("Fails the 2W3G item: {item}."), item=item.label)) for item in latest.failing_items()]
+    return [_("Fails the 2W3G item: {item}.").format(item=item.label) for item in latest.failing_items()]
 
 
 @transaction.atomic
@@ -76,7 +76,9 @@ def household_set_status(
     monitor_kind: str = "",
 ) -> StatusChange:
     """Move a household to another status, keeping the change as history."""
-    household = Household.objects.select_for_update().select_related("latest_assessment").get(pk=household.pk)
+    household = (
+        Household.objects.select_for_update(of=("self",)).select_related("latest_assessment").get(pk=household.pk)
+    )
     errors = {}
     if to_status == household.status:
         errors["to_status"] = _("The household already has this status.")
