@@ -67,6 +67,12 @@ class User(AbstractUser):
     def __str__(self):
         return self.get_full_name() or self.username
 
+    def get_full_name(self):
+        """Chinese names put the family name first, with no space between."""
+        if any("\u4e00" <= char <= "\u9fff" for char in self.last_name + self.first_name):
+            return f"{self.last_name}{self.first_name}".strip()
+        return super().get_full_name()
+
     @property
     def scope(self) -> Scope:
         """What this user may see and do: the one answer every query asks for.

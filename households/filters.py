@@ -15,7 +15,12 @@ class HouseholdFilter(django_filters.FilterSet):
         method="search",
         widget=forms.TextInput(attrs={"placeholder": _("Name, household number or full ID number"), "type": "search"}),
     )
-    village = django_filters.ModelChoiceFilter(label=_("Village"), queryset=Village.objects.none())
+    village = django_filters.ModelChoiceFilter(
+        label=_("Village"),
+        queryset=Village.objects.none(),
+        # Choosing a village reloads the page so that its groups are offered.
+        widget=forms.Select(attrs={"data-autosubmit": ""}),
+    )
     group = django_filters.ModelChoiceFilter(label=_("Villager group"), queryset=VillagerGroup.objects.none())
     status = django_filters.ChoiceFilter(label=_("Status"), choices=HouseholdStatus.choices)
     main_cause = django_filters.ChoiceFilter(label=_("Main poverty cause"), choices=PovertyCause.choices)

@@ -122,7 +122,7 @@ class VerdictField(forms.TypedChoiceField):
         super().__init__(
             choices=[(True, _("Met")), (False, _("Not met"))],
             coerce=lambda value: value in (True, "True"),
-            widget=forms.RadioSelect(attrs={"class": "form-check-inline"}),
+            widget=forms.RadioSelect(attrs={"class": "btn-check"}),
             **kwargs,
         )
 

@@ -12,6 +12,8 @@ from households.filters import HouseholdFilter
 from households.forms import AssessmentForm, HouseholdForm, MemberFormSet, StatusChangeForm
 from households.models import Household
 
+MORE_FILTERS = ("village", "group", "status", "main_cause", "failing")
+
 
 def household_list(request):
     households = HouseholdFilter(request.GET, queryset=selectors.household_list(user=request.user), user=request.user)
@@ -21,7 +23,13 @@ def household_list(request):
     return render(
         request,
         "households/household_list.html",
-        {"filter": households, "page": page, "query": query.urlencode(), "can_create": request.user.scope.can_edit},
+        {
+            "filter": households,
+            "page": page,
+            "query": query.urlencode(),
+            "filters_active": any(request.GET.get(name) for name in MORE_FILTERS),
+            "can_create": request.user.scope.can_edit,
+        },
     )
 
 

@@ -53,3 +53,9 @@ def test_english_can_be_chosen_from_any_page(client, alice):
     page = client.get(list_url).text
     assert '<html lang="en">' in page
     assert "Households" in page
+
+
+def test_pages_stay_chinese_for_a_browser_that_prefers_english(client, alice):
+    client.force_login(alice)
+    response = client.get(reverse("households:list"), headers={"accept-language": "en-US,en;q=0.9"})
+    assert '<html lang="zh-hans">' in response.text
