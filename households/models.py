@@ -74,6 +74,7 @@ class Village(models.Model):
         ordering = ["town_id", "code", "name"]
         constraints = [
             models.UniqueConstraint(fields=["town", "name"], name="village_name_unique_in_town"),
+            models.UniqueConstraint(fields=["town", "code"], condition=~Q(code=""), name="village_code_unique_in_town"),
         ]
 
     def __str__(self):
@@ -169,6 +170,15 @@ class Household(models.Model):
                 condition=Q(status=HouseholdStatus.MONITORED) | Q(monitor_kind=""),
                 name="only_monitored_household_has_monitor_kind",
             ),
+            models.CheckConstraint(
+                condition=Q(identified_year__isnull=True)
+                | Q(identified_year__range=(FIRST_REGISTRY_YEAR, LAST_PLAUSIBLE_YEAR)),
+                name="identified_year_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(exit_year__isnull=True) | Q(exit_year__range=(FIRST_REGISTRY_YEAR, LAST_PLAUSIBLE_YEAR)),
+                name="exit_year_plausible",
+            ),
         ]
 
     def __str__(self):
@@ -234,6 +244,13 @@ class Member(models.Model):
             models.CheckConstraint(
                 condition=Q(disability_grade__isnull=True) | Q(health=Health.DISABLED),
                 name="disability_grade_only_for_disabled",
+            ),
+            models.CheckConstraint(
+                condition=Q(disability_grade__isnull=True) | Q(disability_grade__range=(1, 4)),
+                name="disability_grade_1_to_4",
+            ),
+            models.CheckConstraint(
+                condition=Q(work_months__isnull=True) | Q(work_months__lte=12), name="work_months_at_most_12"
             ),
         ]
 
