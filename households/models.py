@@ -209,7 +209,7 @@ class Member(models.Model):
     household = models.ForeignKey(
         Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="members"
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     id_number = models.CharField(_("ID number"), max_length=18, unique=True, validators=[idnumbers.validate_id_number])
     relation = models.CharField(_("relation to head"), max_length=20, choices=Relation.choices)
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices)

@@ -89,7 +89,7 @@ class Migration(migrations.Migration):
             name='Member',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
+                ('name', models.CharField(max_length=50, verbose_name='full name')),
                 ('id_number', models.CharField(max_length=18, unique=True, validators=[households.idnumbers.validate_id_number], verbose_name='ID number')),
                 ('relation', models.CharField(choices=[('head', 'Head of household'), ('spouse', 'Spouse'), ('son', 'Son'), ('daughter', 'Daughter'), ('daughter_in_law', 'Daughter-in-law'), ('son_in_law', 'Son-in-law'), ('grandson', 'Grandson'), ('granddaughter', 'Granddaughter'), ('father', 'Father'), ('mother', 'Mother'), ('other', 'Other')], max_length=20, verbose_name='relation to head')),
                 ('sex', models.CharField(choices=[('male', 'Male'), ('female', 'Female')], max_length=10, verbose_name='sex')),
