@@ -63,40 +63,40 @@ def village_filter(scope, prefix: str = "") -> Q | None:
 
 
 class ScopedQuerySet(models.QuerySet):
-    def _within(self, q: Q | None):
+    """visible_to / editable_by for a model; subclasses say how a scope reaches their rows."""
+
+    def scope_filter(self, scope) -> Q | None:
+        raise NotImplementedError
+
+    def visible_to(self, user):
+        q = self.scope_filter(scope_of(user))
         return self.none() if q is None else self.filter(q)
+
+    def editable_by(self, user):
+        return self.visible_to(user) if scope_of(user).can_edit else self.none()
 
 
 class TownQuerySet(ScopedQuerySet):
-    def visible_to(self, user):
-        return self._within(town_filter(scope_of(user))).distinct()
+    def scope_filter(self, scope):
+        return town_filter(scope)
 
-    def editable_by(self, user):
-        return self.visible_to(user) if scope_of(user).can_edit else self.none()
+    def visible_to(self, user):
+        return super().visible_to(user).distinct()
 
 
 class VillageQuerySet(ScopedQuerySet):
-    def visible_to(self, user):
-        return self._within(village_filter(scope_of(user)))
-
-    def editable_by(self, user):
-        return self.visible_to(user) if scope_of(user).can_edit else self.none()
+    def scope_filter(self, scope):
+        return village_filter(scope)
 
 
 class VillagerGroupQuerySet(ScopedQuerySet):
-    def visible_to(self, user):
-        return self._within(village_filter(scope_of(user), "village__"))
-
-    def editable_by(self, user):
-        return self.visible_to(user) if scope_of(user).can_edit else self.none()
+    def scope_filter(self, scope):
+        return village_filter(scope, "village__")
 
 
 class HouseholdQuerySet(ScopedQuerySet):
-    def visible_to(self, user):
-        return self._within(household_filter(scope_of(user)))
-
-    def editable_by(self, user):
-        return self.visible_to(user) if scope_of(user).can_edit else self.none()
+    def scope_filter(self, scope):
+        return household_filter(scope)
 
     def status_changeable_by(self, user):
         return self.visible_to(user) if scope_of(user).can_change_status else self.none()
@@ -105,11 +105,8 @@ class HouseholdQuerySet(ScopedQuerySet):
 class HouseholdChildQuerySet(ScopedQuerySet):
     """Rows that belong to one household (members, assessments, history): scoped by it."""
 
-    def visible_to(self, user):
-        return self._within(household_filter(scope_of(user), "household__"))
-
-    def editable_by(self, user):
-        return self.visible_to(user) if scope_of(user).can_edit else self.none()
+    def scope_filter(self, scope):
+        return household_filter(scope, "household__")
 
 
 class AssignmentQuerySet(HouseholdChildQuerySet):

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -89,7 +90,12 @@ def _household_form(request, household):
     if request.method == "GET" and household.pk:
         # The edit form shows whole ID numbers, so opening it is a logged reveal.
         services.id_numbers_reveal(members=list(household.members.all()), user=request.user, purpose="edit")
-    return render(request, "households/household_form.html", {"form": form, "members": members, "household": household})
+    cancel_url = household.get_absolute_url() if household.pk else reverse("households:list")
+    return render(
+        request,
+        "households/household_form.html",
+        {"form": form, "members": members, "household": household, "cancel_url": cancel_url},
+    )
 
 
 def assessment_create(request, pk):
