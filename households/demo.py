@@ -216,6 +216,20 @@ class SeedResult:
     counts: TownCounts
 
 
+_extensions: list = []
+
+
+def register_extension(extend) -> None:
+    """Let an app above the registry add its part of the demo town (called from its AppConfig.ready).
+
+    `extend(town=..., rng=...)` runs once, right after the households are created,
+    each extension with a random stream of its own so that adding one leaves the
+    others' data unchanged.
+    """
+    if extend not in _extensions:
+        _extensions.append(extend)
+
+
 def seed(*, password: str = DEMO_PASSWORD) -> SeedResult:
     """Load the demo town unless its code is already there; create missing demo users either way.
 
@@ -228,6 +242,8 @@ def seed(*, password: str = DEMO_PASSWORD) -> SeedResult:
     logins = ensure_users(town=town, password=password)
     if created:
         create_households(town=town, rng=random.Random(SEED))
+        for n, extend in enumerate(_extensions, 1):
+            extend(town=town, rng=random.Random(SEED + n))
     return SeedResult(town=town, created=created, logins=logins, counts=town_counts(town))
 
 

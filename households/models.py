@@ -36,8 +36,8 @@ from households.querysets import (
     HouseholdChildQuerySet,
     HouseholdQuerySet,
     TownQuerySet,
+    VillageChildQuerySet,
     VillageQuerySet,
-    VillagerGroupQuerySet,
 )
 
 FIRST_REGISTRY_YEAR = 2013
@@ -85,7 +85,7 @@ class VillagerGroup(models.Model):
     village = models.ForeignKey(Village, verbose_name=_("village"), on_delete=models.PROTECT, related_name="groups")
     name = models.CharField(_("name"), max_length=50)
 
-    objects = VillagerGroupQuerySet.as_manager()
+    objects = VillageChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("villager group")
@@ -93,6 +93,58 @@ class VillagerGroup(models.Model):
         ordering = ["village_id", "name"]
         constraints = [
             models.UniqueConstraint(fields=["village", "name"], name="group_name_unique_in_village"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class SupportUnit(models.Model):
+    """A stable support unit (帮扶单位): an office whose officials help one village's households."""
+
+    village = models.ForeignKey(
+        Village, verbose_name=_("village"), on_delete=models.PROTECT, related_name="support_units"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    contact_phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    objects = VillageChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("support unit")
+        verbose_name_plural = _("support units")
+        ordering = ["village_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "name"], name="support_unit_unique_in_village"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class WorkTeam(models.Model):
+    """The resident work team (驻村工作队) stationed in a village, and who is on it."""
+
+    village = models.ForeignKey(Village, verbose_name=_("village"), on_delete=models.PROTECT, related_name="work_teams")
+    name = models.CharField(_("name"), max_length=100)
+    sent_by = models.CharField(_("sent by"), max_length=100, blank=True, help_text=_("The unit that sent the team."))
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("team members"), blank=True, related_name="work_teams"
+    )
+    start_date = models.DateField(_("stationed from"))
+    end_date = models.DateField(_("stationed until"), null=True, blank=True)
+
+    objects = VillageChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("resident work team")
+        verbose_name_plural = _("resident work teams")
+        ordering = ["village_id", "-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="work_team_ends_after_start",
+            ),
         ]
 
     def __str__(self):
@@ -367,6 +419,15 @@ class Assignment(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.PROTECT, related_name="assignments"
     )
     role = models.CharField(_("role"), max_length=20, choices=AssignmentRole.choices)
+    support_unit = models.ForeignKey(
+        SupportUnit,
+        verbose_name=_("support unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assignments",
+        help_text=_("For a responsible person: the unit they come from."),
+    )
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
 

@@ -89,9 +89,13 @@ class VillageQuerySet(ScopedQuerySet):
         return village_filter(scope)
 
 
-class VillagerGroupQuerySet(ScopedQuerySet):
+class VillageChildQuerySet(ScopedQuerySet):
+    """Rows that belong to a village (groups, support units, work teams): scoped by it."""
+
+    village_path = "village__"
+
     def scope_filter(self, scope):
-        return village_filter(scope, "village__")
+        return village_filter(scope, self.village_path)
 
 
 class HouseholdQuerySet(ScopedQuerySet):
@@ -103,10 +107,16 @@ class HouseholdQuerySet(ScopedQuerySet):
 
 
 class HouseholdChildQuerySet(ScopedQuerySet):
-    """Rows that belong to one household (members, assessments, history): scoped by it."""
+    """Rows that belong to one household (members, assessments, history, plans): scoped by it.
+
+    Models further down the chain subclass it with their own household_path,
+    e.g. "plan__household__" for a plan's measures.
+    """
+
+    household_path = "household__"
 
     def scope_filter(self, scope):
-        return household_filter(scope, "household__")
+        return household_filter(scope, self.household_path)
 
 
 class AssignmentQuerySet(HouseholdChildQuerySet):

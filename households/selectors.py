@@ -3,7 +3,7 @@
 from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 
 from households.choices import AssessmentItem, Relation
-from households.models import Assessment, Assignment, Household, Member, StatusChange
+from households.models import Assessment, Household, Member, StatusChange
 
 HEAD_FIRST = Case(When(relation=Relation.HEAD, then=Value(0)), default=Value(1), output_field=IntegerField())
 
@@ -48,7 +48,6 @@ def household_list(*, user):
 
 def household_detail(*, user, pk: int) -> Household:
     """One household with everything its page shows; DoesNotExist when missing or out of scope."""
-    current_assignments = Assignment.objects.current().select_related("person")
     return (
         Household.objects.visible_to(user)
         .select_related("village__town", "group", "latest_assessment__assessed_by")
@@ -56,7 +55,6 @@ def household_detail(*, user, pk: int) -> Household:
             Prefetch("members", queryset=Member.objects.order_by(HEAD_FIRST, "birth_date", "pk")),
             Prefetch("status_changes", queryset=StatusChange.objects.select_related("changed_by")),
             Prefetch("assessments", queryset=Assessment.objects.select_related("assessed_by")),
-            Prefetch("assignments", queryset=current_assignments, to_attr="current_assignments"),
         )
         .get(pk=pk)
     )

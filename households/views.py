@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from households import selectors, services
+from households import panels, selectors, services
 from households.filters import HouseholdFilter
 from households.forms import AssessmentForm, HouseholdForm, MemberFormSet, StatusChangeForm
 from households.models import Household
@@ -65,6 +65,7 @@ def _render_detail(request, household, revealed_member=None):
             "can_edit": request.user.scope.can_edit,
             "can_change_status": request.user.scope.can_change_status,
             "exit_blockers": services.exit_blockers(household),
+            "panels": panels.rendered_for(household, request.user),
         },
     )
 

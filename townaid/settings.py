@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_filters",
     "accounts",
     "households",
+    "assistance",
 ]
 
 MIDDLEWARE = [

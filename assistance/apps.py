@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AssistanceConfig(AppConfig):
+    name = "assistance"
+    verbose_name = _("Assistance")
+
+    def ready(self):
+        from assistance import household_panels
+
+        household_panels.register_all()

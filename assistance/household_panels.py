@@ -1,0 +1,23 @@
+"""The assistance sections of the household page: who answers for it, and its plan."""
+
+from django.utils import timezone
+
+from households import panels
+from households.models import Assignment
+
+
+def guarantee_panel(household, user):
+    assignments = Assignment.objects.current().filter(household=household).select_related("person", "support_unit")
+    return {"assignments": list(assignments), "can_edit": user.scope.can_edit}
+
+
+def plan_panel(household, user):
+    from assistance.selectors import plan_for_year
+
+    year = timezone.localdate().year
+    return {"plan": plan_for_year(household=household, year=year), "year": year, "can_edit": user.scope.can_edit}
+
+
+def register_all():
+    panels.register(panels.Panel("assistance/includes/guarantee_panel.html", guarantee_panel, order=10))
+    panels.register(panels.Panel("assistance/includes/plan_panel.html", plan_panel, order=20))

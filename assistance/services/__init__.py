@@ -1,0 +1,1 @@
+"""Writes of the assistance app, one module per concern."""
