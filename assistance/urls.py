@@ -14,4 +14,5 @@ urlpatterns = [
     path("plans/<int:pk>/edit/", plans.plan_edit, name="plan-edit"),
     path("plans/<int:pk>/measures/new/", plans.measure_create, name="measure-create"),
     path("measures/<int:pk>/edit/", plans.measure_edit, name="measure-edit"),
-] + programme_urlpatterns
+    *programme_urlpatterns,
+]
