@@ -2,7 +2,18 @@
 
 from django.contrib import admin
 
-from households.models import Assessment, Household, Member, StatusChange, Town, Village, VillagerGroup
+from households.models import (
+    Assessment,
+    Classification,
+    Household,
+    IncomeLine,
+    IncomeRecord,
+    Member,
+    StatusChange,
+    Town,
+    Village,
+    VillagerGroup,
+)
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -78,3 +89,29 @@ class StatusChangeAdmin(ReadOnlyHistoryAdmin):
 class AssessmentAdmin(ReadOnlyHistoryAdmin):
     list_display = ("household", "assessed_on", "assessed_by")
     list_select_related = ("household", "assessed_by")
+
+
+@admin.register(IncomeLine)
+class IncomeLineAdmin(admin.ModelAdmin):
+    """Reference data for the whole deployment: one line per year, kept by administrators."""
+
+    list_display = ("year", "line", "drop_share", "consolidation_factor")
+    ordering = ("-year",)
+
+
+@admin.register(IncomeRecord)
+class IncomeRecordAdmin(ScopedAdmin):
+    list_display = ("household", "year", "net_income", "household_size", "recorded_by")
+    list_filter = ("year",)
+    search_fields = ("household__number",)
+    list_select_related = ("household", "recorded_by")
+    readonly_fields = ("net_income", "recorded_by")
+    raw_id_fields = ("household",)
+
+
+@admin.register(Classification)
+class ClassificationAdmin(ReadOnlyHistoryAdmin):
+    list_display = ("household", "classified_on", "suggested_class", "confirmed_class", "current", "decided_by")
+    list_filter = ("confirmed_class", "current")
+    search_fields = ("household__number",)
+    list_select_related = ("household", "decided_by")

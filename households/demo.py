@@ -4,8 +4,10 @@ Dashboards, lists and the 25 / 70 target only mean something with the plan's
 numbers behind them: 1,654 households / 4,425 people lifted out of poverty in
 2014-2019, and 25 households / 70 people still poor at the start of 2020. This
 module builds that town with plausible families, valid ID numbers, 2W3G
-assessments, status history, demo users and the two-person guarantee in one
-village, for demos, manual testing and the reports' tests.
+assessments, status history, demo users, the two-person guarantee in one
+village, two years of income against the 2020 line of 5,000 yuan and a
+confirmed class for every exited household, for demos, manual testing and the
+reports' tests.
 
 It draws from one random.Random(2020) stream (no Faker), so everyone sees the
 same town, and it bulk-creates rows, so the whole town loads in seconds. Ages
@@ -14,13 +16,14 @@ and schooling are reckoned on the first day of 2020, when the plan was written.
 
 import datetime as dt
 import random
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from accounts.models import Role, User
-from households import idnumbers
+from households import classification, idnumbers
 from households.choices import (
     AssessmentItem,
     AssignmentRole,
@@ -37,7 +40,10 @@ from households.choices import (
 from households.models import (
     Assessment,
     Assignment,
+    Classification,
     Household,
+    IncomeLine,
+    IncomeRecord,
     Member,
     StatusChange,
     Town,
@@ -62,6 +68,34 @@ ASSIGNED_EXITED_HOUSEHOLDS = 5
 
 IDENTIFIED_REASON = "建档立卡识别"
 EXIT_REASON = "经村评议、乡镇审核、县级审定，达到脱贫标准"
+
+# Income: 2019 and 2020 for every household, judged against the plan's 2020 line.
+# Its own random stream, so that adding income left every earlier draw unchanged.
+INCOME_SEED = SEED * 10 + 1
+INCOME_YEARS = (2019, 2020)
+LINE_YEAR, LINE_YUAN = 2020, 5000
+EXITED_BELOW_LINE = 6  # exited households whose 2020 income fell to the line or below: the ones to watch
+EXITED_SHARP_DROPS = 4  # still above the line, but down by far more than 30% on 2019
+UNEXITED_READY = 10  # unexited households above the line in 2020 that also pass every 2W3G item
+# Per-capita income as a multiple of the line, drawn from these ranges; the
+# margins keep every household clearly on its side of the line after rounding.
+EXITED_2020 = (1.2, 3.2)
+EXITED_GROWTH = (0.9, 1.15)  # 2020 on 2019: at most a 10% fall, never a flag
+BELOW_2020 = (0.72, 0.96)
+BELOW_2019 = (1.05, 1.3)
+DROP_2020 = (1.1, 1.6)
+DROP_FACTOR = (0.45, 0.62)  # 2020 on 2019: a fall of 38-55%
+UNEXITED_2019 = (0.5, 0.9)
+UNEXITED_ABOVE_2020 = (1.04, 1.4)
+UNEXITED_BELOW_2020 = (0.7, 0.97)
+CLASSIFIED_ON = dt.date(2020, 12, 31)
+CLASSIFIED_AT = (2020, 12, 31, 10, 0)
+OVERRIDES = (
+    ("stable", "consolidation", "主要劳动力务工收入不稳定，经村评议继续巩固提升"),
+    ("stable", "consolidation", "种植业受灾风险大，暂列巩固提升户"),
+    ("consolidation", "stable", "产业稳定、务工收入有保障，经村评议列为稳定脱贫户"),
+    ("consolidation", "stable", "子女均已就业并按月赡养，家庭收入稳定"),
+)
 
 
 @dataclass(frozen=True)
@@ -323,6 +357,8 @@ def create_households(*, town: Town, rng: random.Random) -> None:
     history = [change for h in households for change in status_history(h, official)]
     StatusChange.objects.bulk_create(history, batch_size=BATCH_SIZE)
     Assignment.objects.bulk_create(build_assignments(households, users["helper"], users["cadre"], rng))
+
+    create_income_and_classes(households, plans, members, assessments, official, random.Random(INCOME_SEED))
 
 
 def plan_households(villages: list[Village], rng: random.Random) -> list[HouseholdPlan]:
@@ -667,3 +703,116 @@ def build_assignments(households: list[Household], helper: User, cadre: User, rn
         *(assignment(h, helper, AssignmentRole.RESPONSIBLE) for h in helped),
         *(assignment(h, cadre, AssignmentRole.CONTACT) for h in unexited),
     ]
+
+
+# ---------------------------------------------------------------- income and classes after exit
+
+
+def create_income_and_classes(households, plans, members, assessments, official, rng: random.Random) -> None:
+    """Two years of income for every household, then a confirmed class for every exited one.
+
+    Most exited households are well above the line; exactly EXITED_BELOW_LINE
+    fell to it or below in 2020 and EXITED_SHARP_DROPS lost more than 30% while
+    staying above. The 25 unexited households were all below it in 2019; in 2020
+    some are above (ready, or held back only by a 2W3G item) and the rest below.
+    """
+    line = IncomeLine.objects.get_or_create(year=LINE_YEAR, defaults={"line": LINE_YUAN})[0]
+    members_of: dict[int, list[Member]] = defaultdict(list)
+    for member in members:
+        members_of[member.household_id].append(member)
+    ratios = plan_income(households, plans, rng)
+    records = [
+        build_income(household, year, ratio, line.line, members_of[household.pk], rng)
+        for household in households
+        for year, ratio in zip(INCOME_YEARS, ratios[household.pk], strict=True)
+    ]
+    # The database computes net income and hands it back (RETURNING) for the suggestions below.
+    IncomeRecord.objects.bulk_create(records, batch_size=BATCH_SIZE)
+    by_household = {(record.household_id, record.year): record for record in records}
+    classes = [
+        build_classification(household, members_of[household.pk], by_household, assessment, line, official)
+        for household, assessment in zip(households, assessments, strict=True)
+        if household.status == HouseholdStatus.EXITED
+    ]
+    apply_overrides(classes, rng)
+    Classification.objects.bulk_create(classes, batch_size=BATCH_SIZE)
+
+
+def plan_income(households, plans, rng: random.Random) -> dict[int, tuple[float, float]]:
+    """Per-capita income of 2019 and 2020 for each household, as multiples of the line."""
+    exited = [h for h in households if h.status == HouseholdStatus.EXITED]
+    below = rng.sample(exited, EXITED_BELOW_LINE)
+    dropping = rng.sample([h for h in exited if h not in below], EXITED_SHARP_DROPS)
+    unexited = [(h, plan) for h, plan in zip(households, plans, strict=True) if h.status == HouseholdStatus.UNEXITED]
+    # Half of the four households that fail a 2W3G item are above the line: only the item holds them back.
+    failing = [h for h, plan in unexited if plan.failure]
+    passing = [h for h, plan in unexited if not plan.failure]
+    above = set(failing[: len(failing) // 2]) | set(rng.sample(passing, UNEXITED_READY))
+
+    result = {}
+    for household in households:
+        if household in below:
+            result[household.pk] = rng.uniform(*BELOW_2019), rng.uniform(*BELOW_2020)
+        elif household in dropping:
+            ratio_2020 = rng.uniform(*DROP_2020)
+            result[household.pk] = ratio_2020 / rng.uniform(*DROP_FACTOR), ratio_2020
+        elif household.status == HouseholdStatus.EXITED:
+            ratio_2020 = rng.uniform(*EXITED_2020)
+            result[household.pk] = ratio_2020 / rng.uniform(*EXITED_GROWTH), ratio_2020
+        else:
+            span = UNEXITED_ABOVE_2020 if household in above else UNEXITED_BELOW_2020
+            result[household.pk] = rng.uniform(*UNEXITED_2019), rng.uniform(*span)
+    return result
+
+
+def build_income(household, year: int, ratio: float, line: int, members: list[Member], rng) -> IncomeRecord:
+    """A year's income split the way a rural household earns it; the parts add up to exactly the net figure."""
+    size = len(members)
+    net = round(ratio * line * size)
+    supported = household.attribute in (Attribute.LOW_INCOME, Attribute.EXTREME_SUPPORT)
+    transfers = round(net * rng.uniform(0.35, 0.6) if supported else net * rng.uniform(0.08, 0.25))
+    property_income = round(net * rng.uniform(0, 0.06))
+    rest = net - transfers - property_income
+    has_labour = any(classification.has_labour(member, CLASSIFIED_ON) for member in members)
+    production_net = round(rest * rng.uniform(0.15, 0.45)) if has_labour else rest
+    costs = round(production_net * rng.uniform(0.4, 0.9))
+    return IncomeRecord(
+        household=household,
+        year=year,
+        wage_income=rest - production_net,
+        production_income=production_net + costs,
+        property_income=property_income,
+        transfer_income=transfers,
+        production_costs=costs,
+        household_size=size,
+    )
+
+
+def build_classification(household, members, records, assessment, line, official) -> Classification:
+    suggestion = classification.suggest(
+        members=members,
+        income=records[household.pk, LINE_YEAR],
+        previous_income=records.get((household.pk, LINE_YEAR - 1)),
+        line=line,
+        failing_items=assessment.failing_items(),
+        monitored=False,
+        on=CLASSIFIED_ON,
+    )
+    return Classification(
+        household=household,
+        classified_on=CLASSIFIED_ON,
+        suggested_class=suggestion.exit_class,
+        rule=suggestion.rule,
+        figures=suggestion.figures,
+        confirmed_class=suggestion.exit_class,
+        decided_by=official,
+        decided_at=timezone.make_aware(dt.datetime(*CLASSIFIED_AT)),
+    )
+
+
+def apply_overrides(classes: list[Classification], rng: random.Random) -> None:
+    """A few households where the official saw more than the figures, each with the reason given."""
+    for suggested, confirmed, reason in OVERRIDES:
+        candidates = [c for c in classes if c.suggested_class == suggested and c.confirmed_class == suggested]
+        chosen = rng.choice(candidates)
+        chosen.confirmed_class, chosen.reason = confirmed, reason

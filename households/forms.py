@@ -5,7 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from households import idnumbers
 from households.choices import AssessmentItem, HouseholdStatus, MonitorKind, PovertyCause, Relation
-from households.models import Assessment, Household, Member, Village, VillagerGroup
+from households.classification import ExitClass
+from households.models import Assessment, Household, IncomeLine, IncomeRecord, Member, Village, VillagerGroup
+from households.selectors import UNCLASSIFIED, IncomeFlag
 
 
 class DateInput(forms.DateInput):
@@ -178,3 +180,109 @@ class StatusChangeForm(forms.Form):
             (value, label) for value, label in HouseholdStatus.choices if value != household.status
         ]
         self.fields["changed_on"].initial = timezone.localdate()
+
+
+# ---------------------------------------------------------------- income
+
+
+class IncomeRecordForm(forms.ModelForm):
+    """A household's income for one year; the year is fixed once recorded."""
+
+    class Meta:
+        model = IncomeRecord
+        fields = [
+            "year",
+            "wage_income",
+            "production_income",
+            "property_income",
+            "transfer_income",
+            "production_costs",
+            "household_size",
+        ]
+        widgets = {
+            name: forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "step": 1})
+            for name in fields
+            if name not in ("year", "household_size")
+        }
+        help_texts = {"production_costs": _("Net income = all four incomes minus these costs.")}
+
+    def __init__(self, *args, household, default_year=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.household = household
+        if self.instance.pk:
+            self.fields["year"].disabled = True
+        else:
+            self.initial["year"] = default_year
+            # The current number of members, which the cadre may correct for that year.
+            self.initial["household_size"] = max(1, household.members.count())
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        others = IncomeRecord.objects.filter(household=self.instance.household, year=year).exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError(
+                _("The income of %(year)s is already recorded; edit that year instead."), params={"year": year}
+            )
+        return year
+
+
+class IncomeFlagFilterForm(forms.Form):
+    """The flagged list's filters; the year offers the years that have a line."""
+
+    year = forms.IntegerField(label=_("Year"), required=False, widget=forms.Select)
+    village = forms.ModelChoiceField(label=_("Village"), queryset=Village.objects.none(), required=False)
+    flag = forms.ChoiceField(label=_("Reason"), choices=[("", _("Either reason")), *IncomeFlag.choices], required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=[("", "---------"), *HouseholdStatus.choices], required=False)
+
+    def __init__(self, *args, user, lines: dict[int, IncomeLine], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        self.fields["year"].widget.choices = [(year, year) for year in sorted(lines, reverse=True)]
+        self.fields["village"].queryset = Village.objects.visible_to(user)
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        if year is None:
+            return max(self.lines, default=None)
+        if year not in self.lines:
+            raise forms.ValidationError(
+                _("No income line is configured for %(year)s; an administrator adds it in the administration."),
+                params={"year": year},
+            )
+        return year
+
+    def chosen_line(self) -> IncomeLine | None:
+        """The line of the chosen year (the latest by default); None when there is none to judge by."""
+        self.is_valid()
+        return self.lines.get(self.cleaned_data.get("year"))
+
+
+class ClassListFilterForm(forms.Form):
+    exit_class = forms.ChoiceField(
+        label=_("Class"),
+        choices=[("", _("Every class")), *ExitClass.choices, (UNCLASSIFIED, _("Not classified yet"))],
+        required=False,
+    )
+    village = forms.ModelChoiceField(label=_("Village"), queryset=Village.objects.none(), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = Village.objects.visible_to(user)
+
+
+# ---------------------------------------------------------------- classification after exit
+
+
+class ClassificationForm(forms.Form):
+    confirmed_class = forms.ChoiceField(label=_("Class"), choices=ExitClass.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when you choose another class than the suggested one."),
+    )
+
+    def __init__(self, *args, suggestion, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirmed_class"].initial = suggestion.exit_class

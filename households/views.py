@@ -9,9 +9,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from households import panels, selectors, services
+from households.classification import POST_EXIT_STATUSES, hundredths
 from households.filters import HouseholdFilter
-from households.forms import AssessmentForm, HouseholdForm, MemberFormSet, StatusChangeForm
-from households.models import Household
+from households.forms import (
+    AssessmentForm,
+    ClassificationForm,
+    ClassListFilterForm,
+    HouseholdForm,
+    IncomeFlagFilterForm,
+    IncomeRecordForm,
+    MemberFormSet,
+    StatusChangeForm,
+)
+from households.models import Household, IncomeRecord
 
 MORE_FILTERS = ("village", "group", "status", "main_cause", "failing")
 
@@ -56,6 +66,9 @@ def _visible_household(request, pk):
 
 
 def _render_detail(request, household, revealed_member=None):
+    lines = household.income_lines
+    post_exit = household.status in POST_EXIT_STATUSES
+    classifications = list(household.classifications.all())
     return render(
         request,
         "households/household_detail.html",
@@ -64,7 +77,12 @@ def _render_detail(request, household, revealed_member=None):
             "revealed_member": revealed_member,
             "can_edit": request.user.scope.can_edit,
             "can_change_status": request.user.scope.can_change_status,
-            "exit_blockers": services.exit_blockers(household),
+            "exit_blockers": services.exit_blockers(household, lines=lines),
+            "income_years": selectors.income_history(household, lines),
+            "post_exit": post_exit,
+            "suggestion": services.classification_suggest(household, lines=lines) if post_exit else None,
+            "current_classification": classifications[0] if classifications else None,
+            "classifications": classifications,
             "panels": panels.rendered_for(household, request.user),
         },
     )
@@ -125,3 +143,105 @@ def status_change(request, pk):
         "households/status_form.html",
         {"form": form, "household": household, "exit_blockers": services.exit_blockers(household)},
     )
+
+
+# ---------------------------------------------------------------- income
+
+
+def income_create(request, pk):
+    household = get_object_or_404(Household.objects.editable_by(request.user), pk=pk)
+    latest_line_year = max(selectors.income_lines(), default=None)
+    return _income_form(request, household, IncomeRecord(), default_year=latest_line_year)
+
+
+def income_edit(request, pk, year):
+    record = get_object_or_404(
+        IncomeRecord.objects.editable_by(request.user).select_related("household"), household_id=pk, year=year
+    )
+    return _income_form(request, record.household, record)
+
+
+def _income_form(request, household, record, default_year=None):
+    form = IncomeRecordForm(request.POST or None, instance=record, household=household, default_year=default_year)
+    if request.method == "POST" and form.is_valid():
+        form.instance.recorded_by = request.user
+        record = form.save()
+        messages.success(request, _("Income of %(year)s saved.") % {"year": record.year})
+        return redirect(household)
+    return render(request, "households/income_form.html", {"form": form, "household": household})
+
+
+def income_flagged(request):
+    form = IncomeFlagFilterForm(request.GET, user=request.user, lines=selectors.income_lines())
+    line, page = form.chosen_line(), None
+    if line is not None:
+        data = form.cleaned_data
+        households = selectors.income_flagged(
+            user=request.user,
+            line=line,
+            village=data.get("village"),
+            flag=data.get("flag", ""),
+            status=data.get("status", ""),
+        )
+        page = Paginator(households, settings.HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
+        page.object_list = [selectors.FlaggedHousehold(household) for household in page.object_list]
+    return render(
+        request,
+        "households/income_flagged.html",
+        {
+            "form": form,
+            "line": line,
+            "share": hundredths(line.drop_share) if line else None,
+            "page": page,
+            "query": _query_without_page(request),
+        },
+    )
+
+
+# ---------------------------------------------------------------- classification after exit
+
+
+def classification_list(request):
+    form = ClassListFilterForm(request.GET, user=request.user)
+    form.is_valid()  # an invalid filter is shown with its error and left out
+    data = form.cleaned_data
+    households = selectors.exited_by_class(user=request.user, village=data.get("village"))
+    counts = selectors.class_counts(households)
+    households = selectors.with_list_joins(selectors.filter_by_class(households, data.get("exit_class", "")))
+    page = Paginator(households, settings.HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = [selectors.ClassifiedHousehold(household) for household in page.object_list]
+    return render(
+        request,
+        "households/classification_list.html",
+        {"form": form, "counts": counts, "page": page, "query": _query_without_page(request)},
+    )
+
+
+def classification_confirm(request, pk):
+    household = get_object_or_404(
+        Household.objects.status_changeable_by(request.user).select_related("latest_assessment"), pk=pk
+    )
+    if household.status not in POST_EXIT_STATUSES:
+        messages.error(request, _("Only households out of poverty are classified."))
+        return redirect(household)
+    suggestion = services.classification_suggest(household)
+    form = ClassificationForm(request.POST or None, suggestion=suggestion)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.classification_confirm(household=household, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Class confirmed."))
+            return redirect(household)
+    return render(
+        request,
+        "households/classification_form.html",
+        {"form": form, "household": household, "suggestion": suggestion},
+    )
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
