@@ -7,6 +7,9 @@ class AssistanceConfig(AppConfig):
     verbose_name = _("Assistance")
 
     def ready(self):
-        from assistance import household_panels
+        from assistance import demo, household_panels, programme_panels
+        from households import demo as households_demo
 
         household_panels.register_all()
+        programme_panels.register_all()
+        households_demo.register_extension(demo.seed)

@@ -3,12 +3,23 @@
 from django.utils import timezone
 
 from households import panels
+from households.choices import AssignmentRole, HouseholdStatus
 from households.models import Assignment
 
 
 def guarantee_panel(household, user):
-    assignments = Assignment.objects.current().filter(household=household).select_related("person", "support_unit")
-    return {"assignments": list(assignments), "can_edit": user.scope.can_edit}
+    assignments = list(
+        Assignment.objects.current().filter(household=household).select_related("person", "support_unit")
+    )
+    required = [AssignmentRole.RESPONSIBLE]
+    if household.status == HouseholdStatus.UNEXITED:
+        required.append(AssignmentRole.CONTACT)
+    present = {assignment.role for assignment in assignments}
+    return {
+        "assignments": assignments,
+        "missing_roles": [role for role in required if role not in present],
+        "can_edit": user.scope.can_edit,
+    }
 
 
 def plan_panel(household, user):

@@ -1,5 +1,102 @@
-def _stub(request, **kw):
-    raise NotImplementedError
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assistance import selectors
+from assistance.forms import MeasureForm, PlanForm
+from assistance.models import Measure, Plan
+from assistance.services.plans import plan_default_analysis, plan_save
+from households.choices import HouseholdStatus
+from households.filters import HouseholdFilter
+from households.models import FIRST_REGISTRY_YEAR, LAST_PLAUSIBLE_YEAR, Household
+from townaid.pagination import paginate
+
+# A missing-plan list covers these by default; exited households are listed when asked for.
+PLAN_EXPECTED = [HouseholdStatus.UNEXITED, HouseholdStatus.MONITORED]
 
 
-missing_plan_list = plan_create = plan_detail = plan_edit = measure_create = measure_edit = _stub
+def missing_plan_list(request):
+    year = _year(request)
+    households = selectors.households_without_plan(user=request.user, year=year)
+    if not request.GET.get("status"):
+        households = households.filter(status__in=PLAN_EXPECTED)
+    households = HouseholdFilter(request.GET, queryset=households, user=request.user)
+    page, query = paginate(request, households.qs)
+    return render(
+        request,
+        "assistance/missing_plan_list.html",
+        {"filter": households, "page": page, "year": year, "query": query},
+    )
+
+
+def plan_create(request, household_pk):
+    household = get_object_or_404(Household.objects.editable_by(request.user), pk=household_pk)
+    initial = {"cause_analysis": plan_default_analysis(household)}
+    form = PlanForm(request.POST or None, household=household, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        plan = plan_save(form=form, household=household, user=request.user)
+        messages.success(request, _("Plan saved."))
+        return redirect(plan)
+    return _render_plan_form(request, form, household)
+
+
+def plan_edit(request, pk):
+    plan = get_object_or_404(Plan.objects.editable_by(request.user).select_related("household"), pk=pk)
+    form = PlanForm(request.POST or None, instance=plan, household=plan.household)
+    if request.method == "POST" and form.is_valid():
+        plan_save(form=form, household=plan.household, user=request.user)
+        messages.success(request, _("Plan saved."))
+        return redirect(plan)
+    return _render_plan_form(request, form, plan.household, cancel_url=plan.get_absolute_url())
+
+
+def _render_plan_form(request, form, household, cancel_url=None):
+    return render(
+        request,
+        "assistance/plan_form.html",
+        {"form": form, "household": household, "cancel_url": cancel_url or household.get_absolute_url()},
+    )
+
+
+def plan_detail(request, pk):
+    try:
+        plan = selectors.plan_detail(user=request.user, pk=pk)
+    except Plan.DoesNotExist:
+        raise Http404 from None
+    return render(request, "assistance/plan_detail.html", {"plan": plan, "can_edit": request.user.scope.can_edit})
+
+
+def measure_create(request, pk):
+    plan = get_object_or_404(Plan.objects.editable_by(request.user).select_related("household__village"), pk=pk)
+    return _measure_form(request, plan, Measure(plan=plan))
+
+
+def measure_edit(request, pk):
+    measure = get_object_or_404(
+        Measure.objects.editable_by(request.user).select_related("plan__household__village"), pk=pk
+    )
+    return _measure_form(request, measure.plan, measure)
+
+
+def _measure_form(request, plan, measure):
+    form = MeasureForm(request.POST or None, instance=measure, plan=plan)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Measure saved."))
+        return redirect(plan)
+    return render(
+        request,
+        "assistance/measure_form.html",
+        {"form": form, "plan": plan, "measure": measure, "cancel_url": plan.get_absolute_url()},
+    )
+
+
+def _year(request) -> int:
+    this_year = timezone.localdate().year
+    try:
+        year = int(request.GET.get("year", this_year))
+    except ValueError:
+        return this_year
+    return year if FIRST_REGISTRY_YEAR <= year <= LAST_PLAUSIBLE_YEAR else this_year

@@ -1,0 +1,14 @@
+"""The household page's summary of its programmes: loans with their next instalment, jobs, PV shares, rewards."""
+
+from households import panels
+
+
+def programme_panel(household, user):
+    """Five queries whatever the household holds: loans (with figures), jobs, PV shares, rewards, examples."""
+    from assistance.selectors_programmes import household_programmes
+
+    return {**household_programmes(household=household), "can_edit": user.scope.can_edit}
+
+
+def register_all():
+    panels.register(panels.Panel("assistance/includes/programme_panel.html", programme_panel, order=30))
