@@ -23,10 +23,14 @@ def guarantee_panel(household, user):
 
 
 def plan_panel(household, user):
-    from assistance.selectors import plan_for_year
+    """This year's plan; failing that the latest one, with a note that this year's is missing."""
+    from assistance.selectors import latest_plan
 
-    year = timezone.localdate().year
-    return {"plan": plan_for_year(household=household, year=year), "year": year, "can_edit": user.scope.can_edit}
+    return {
+        "plan": latest_plan(household=household),
+        "year": timezone.localdate().year,
+        "can_edit": user.scope.can_edit,
+    }
 
 
 def register_all():

@@ -12,9 +12,9 @@ from households.selectors import household_list
 CARED_FOR = [HouseholdStatus.UNEXITED, HouseholdStatus.MONITORED, HouseholdStatus.EXITED]
 
 
-def plan_for_year(*, household, year):
-    """The household's plan for a year with its measures loaded, or None."""
-    return Plan.objects.filter(household=household, year=year).prefetch_related(_measures()).first()
+def latest_plan(*, household):
+    """The household's newest plan with its measures loaded, or None."""
+    return Plan.objects.filter(household=household).order_by("-year").prefetch_related(_measures()).first()
 
 
 def plan_detail(*, user, pk: int) -> Plan:

@@ -211,3 +211,15 @@ def test_the_missing_plan_list_runs_a_fixed_number_of_queries(client, official, 
         HouseholdFactory(village=dongfeng)
     with django_assert_num_queries(6):
         client.get(reverse("assistance:plans-missing"))
+
+
+def test_the_household_page_shows_last_years_plan_with_a_note_that_this_years_is_missing(
+    client, alice, dongfeng_household
+):
+    MeasureFactory(plan=PlanFactory(household=dongfeng_household, year=THIS_YEAR - 1), description="发展葡萄种植")
+    client.force_login(alice)
+    response = client.get(dongfeng_household.get_absolute_url())
+    panel = dict(response.context["panels"])["assistance/includes/plan_panel.html"]
+    assert (panel["plan"].year, panel["year"]) == (THIS_YEAR - 1, THIS_YEAR)
+    assert "发展葡萄种植" in response.text
+    assert reverse("assistance:plan-create", args=[dongfeng_household.pk]) in response.text
