@@ -14,6 +14,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from accounts.models import Role, User
+from assistance.demo_programmes import seed_programmes
 from assistance.models import Measure, MeasureCategory, MeasureStatus, Plan
 from households.choices import AssignmentRole, HouseholdStatus, PovertyCause
 from households.models import Assignment, Household, SupportUnit, WorkTeam
@@ -59,10 +60,6 @@ def seed(*, town, rng) -> None:
     )
     _assign(households, villages, units, rng)
     _plans(households, rng)
-    try:
-        from assistance.demo_programmes import seed_programmes
-    except ImportError:  # programmes arrive in their own module
-        return
     seed_programmes(town=town, rng=rng)
 
 

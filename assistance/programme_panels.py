@@ -5,7 +5,7 @@ from households import panels
 
 def programme_panel(household, user):
     """Five queries whatever the household holds: loans (with figures), jobs, PV shares, rewards, examples."""
-    from assistance.selectors_programmes import household_programmes
+    from assistance.selectors import household_programmes
 
     return {**household_programmes(household=household), "can_edit": user.scope.can_edit}
 

@@ -4,7 +4,6 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-import assistance.admin_programmes  # noqa: F401 -- registers the pages (assistance/admin.py imports it in the app)
 from accounts.models import Role
 from assistance.tests.factories_programmes import FiveMutualTypeFactory, LoanFactory, RewardFactory
 from households.tests.factories import UserFactory

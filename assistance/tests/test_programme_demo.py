@@ -11,7 +11,7 @@ import pytest
 from django.db import transaction
 from django.db.models import F, Q, Sum
 
-from assistance import demo_programmes
+from assistance import demo as assistance_demo
 from assistance.demo_programmes import seed_programmes
 from assistance.models import (
     ExampleKind,
@@ -41,12 +41,10 @@ def fingerprint():
 def town(django_db_setup, django_db_blocker):
     """The demo town without its programmes, then the programmes from a stream of this test's own.
 
-    However the demo wires seed_programmes in (as an extension, or called by
-    another extension), it is held back while the town is built.
+    assistance.demo calls seed_programmes once the plans are in; it is held back
+    while the town is built, so that this module controls the random stream.
     """
-    saved = list(demo._extensions)
-    demo._extensions[:] = [extend for extend in saved if extend is not seed_programmes]
-    demo_programmes.seed_programmes = lambda **kwargs: None
+    assistance_demo.seed_programmes = lambda **kwargs: None
     try:
         with django_db_blocker.unblock(), transaction.atomic():
             town = demo.seed().town
@@ -55,8 +53,7 @@ def town(django_db_setup, django_db_blocker):
             yield town
             transaction.set_rollback(True)
     finally:
-        demo._extensions[:] = saved
-        demo_programmes.seed_programmes = seed_programmes
+        assistance_demo.seed_programmes = seed_programmes
 
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from assistance import selectors_programmes as selectors
-from assistance.forms_programmes import InstalmentFilter, LoanFilter, LoanForm, RepaymentForm
+from assistance import selectors as selectors
+from assistance.forms import InstalmentFilter, LoanFilter, LoanForm, RepaymentForm
 from assistance.models import Loan
 from assistance.services import loans as services
 from assistance.services.loans import due_soon_days

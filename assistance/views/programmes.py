@@ -16,8 +16,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from assistance import selectors_programmes as selectors
-from assistance.forms_programmes import (
+from assistance import selectors as selectors
+from assistance.forms import (
     ExampleFilter,
     FiveMutualActivityForm,
     FiveMutualFilter,

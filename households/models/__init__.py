@@ -1,0 +1,41 @@
+"""The registry's models, one module per concern, re-exported here.
+
+Geography (town, village, villager group) lives here with the households it
+holds; accounts names it by string. Who is assigned to a household lives here
+too, although the assistance app manages it, because the scoping choke point
+needs it and arrows point one way (accounts <- households <- assistance).
+"""
+
+from households.models.geography import (
+    FIRST_REGISTRY_YEAR,
+    LAST_PLAUSIBLE_YEAR,
+    SupportUnit,
+    Town,
+    Village,
+    VillagerGroup,
+    WorkTeam,
+    year_validators,
+)
+from households.models.income import MAX_AMOUNT, Classification, IncomeLine, IncomeRecord
+from households.models.registry import Assessment, Assignment, Household, IdNumberReveal, Member, StatusChange
+
+__all__ = [
+    "FIRST_REGISTRY_YEAR",
+    "LAST_PLAUSIBLE_YEAR",
+    "MAX_AMOUNT",
+    "Assessment",
+    "Assignment",
+    "Classification",
+    "Household",
+    "IdNumberReveal",
+    "IncomeLine",
+    "IncomeRecord",
+    "Member",
+    "StatusChange",
+    "SupportUnit",
+    "Town",
+    "Village",
+    "VillagerGroup",
+    "WorkTeam",
+    "year_validators",
+]

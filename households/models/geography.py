@@ -1,0 +1,123 @@
+"""Geography and reference data: town, villages, villager groups, support units, work teams."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from households.querysets import (
+    TownQuerySet,
+    VillageChildQuerySet,
+    VillageQuerySet,
+)
+
+FIRST_REGISTRY_YEAR = 2013
+LAST_PLAUSIBLE_YEAR = 2100
+
+year_validators = [MinValueValidator(FIRST_REGISTRY_YEAR), MaxValueValidator(LAST_PLAUSIBLE_YEAR)]
+
+
+class Town(models.Model):
+    name = models.CharField(_("name"), max_length=50)
+    code = models.CharField(_("code"), max_length=20, unique=True)
+
+    objects = TownQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("town")
+        verbose_name_plural = _("towns")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Village(models.Model):
+    town = models.ForeignKey(Town, verbose_name=_("town"), on_delete=models.PROTECT, related_name="villages")
+    name = models.CharField(_("name"), max_length=50)
+    code = models.CharField(_("code"), max_length=20, blank=True)
+
+    objects = VillageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("village")
+        verbose_name_plural = _("villages")
+        ordering = ["town_id", "code", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["town", "name"], name="village_name_unique_in_town"),
+            models.UniqueConstraint(fields=["town", "code"], condition=~Q(code=""), name="village_code_unique_in_town"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class VillagerGroup(models.Model):
+    village = models.ForeignKey(Village, verbose_name=_("village"), on_delete=models.PROTECT, related_name="groups")
+    name = models.CharField(_("name"), max_length=50)
+
+    objects = VillageChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("villager group")
+        verbose_name_plural = _("villager groups")
+        ordering = ["village_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "name"], name="group_name_unique_in_village"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class SupportUnit(models.Model):
+    """A stable support unit (帮扶单位): an office whose officials help one village's households."""
+
+    village = models.ForeignKey(
+        Village, verbose_name=_("village"), on_delete=models.PROTECT, related_name="support_units"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    contact_phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    objects = VillageChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("support unit")
+        verbose_name_plural = _("support units")
+        ordering = ["village_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "name"], name="support_unit_unique_in_village"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class WorkTeam(models.Model):
+    """The resident work team (驻村工作队) stationed in a village, and who is on it."""
+
+    village = models.ForeignKey(Village, verbose_name=_("village"), on_delete=models.PROTECT, related_name="work_teams")
+    name = models.CharField(_("name"), max_length=100)
+    sent_by = models.CharField(_("sent by"), max_length=100, blank=True, help_text=_("The unit that sent the team."))
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("team members"), blank=True, related_name="work_teams"
+    )
+    start_date = models.DateField(_("stationed from"))
+    end_date = models.DateField(_("stationed until"), null=True, blank=True)
+
+    objects = VillageChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("resident work team")
+        verbose_name_plural = _("resident work teams")
+        ordering = ["village_id", "-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="work_team_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
