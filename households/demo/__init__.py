@@ -1,0 +1,10 @@
+"""The demo town 固镇: `seed()` builds it; apps above the registry add their part with `register_extension`.
+
+town.py builds the town from the figures in plan.py, with families.py making
+the people and income.py two years of income and the classes after exit.
+"""
+
+from households.demo.plan import DEMO_PASSWORD
+from households.demo.town import SeedResult, register_extension, seed
+
+__all__ = ["DEMO_PASSWORD", "SeedResult", "register_extension", "seed"]
