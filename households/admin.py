@@ -4,15 +4,18 @@ from django.contrib import admin
 
 from households.models import (
     Assessment,
+    Assignment,
     Classification,
     Household,
     IncomeLine,
     IncomeRecord,
     Member,
     StatusChange,
+    SupportUnit,
     Town,
     Village,
     VillagerGroup,
+    WorkTeam,
 )
 
 
@@ -48,6 +51,22 @@ class VillagerGroupAdmin(ScopedAdmin):
     list_filter = ("village",)
     search_fields = ("name", "village__name")
     list_select_related = ("village",)
+
+
+@admin.register(SupportUnit)
+class SupportUnitAdmin(ScopedAdmin):
+    list_display = ("name", "village", "contact_phone")
+    list_filter = ("village",)
+    search_fields = ("name",)
+    list_select_related = ("village",)
+
+
+@admin.register(WorkTeam)
+class WorkTeamAdmin(ScopedAdmin):
+    list_display = ("name", "village", "sent_by", "start_date", "end_date")
+    list_filter = ("village",)
+    list_select_related = ("village",)
+    filter_horizontal = ("members",)
 
 
 class MemberInline(admin.TabularInline):
@@ -115,3 +134,13 @@ class ClassificationAdmin(ReadOnlyHistoryAdmin):
     list_filter = ("confirmed_class", "current")
     search_fields = ("household__number",)
     list_select_related = ("household", "decided_by")
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ReadOnlyHistoryAdmin):
+    """Assignments change through the household page, which ends the old one and keeps it."""
+
+    list_display = ("household", "role", "person", "support_unit", "start_date", "end_date")
+    list_filter = ("role",)
+    search_fields = ("household__number", "person__username", "person__last_name")
+    list_select_related = ("household", "person", "support_unit")

@@ -194,3 +194,4 @@ LOGGING = {
 
 # ---------------------------------------------------------------- domain
 HOUSEHOLDS_PER_PAGE = envint("HOUSEHOLDS_PER_PAGE", 50)
+LOAN_DUE_SOON_DAYS = envint("LOAN_DUE_SOON_DAYS", 30)

@@ -205,7 +205,7 @@ def loan_record_repayment(*, loan: Loan, paid_on: dt.date, amount: Decimal, user
 
 
 def due_soon_days() -> int:
-    return getattr(settings, "LOAN_DUE_SOON_DAYS", 30)
+    return settings.LOAN_DUE_SOON_DAYS
 
 
 @dataclass(frozen=True)

@@ -33,3 +33,16 @@ def test_user_management_is_for_administrators_only(client, dongfeng):
     cadre = UserFactory(role=Role.CADRE, villages=[dongfeng], is_staff=True, is_superuser=False)
     client.force_login(cadre)
     assert client.get(reverse("admin:accounts_user_changelist")).status_code == 403
+
+
+def test_support_units_in_the_admin_are_scoped_to_the_users_villages(client, dongfeng, hongqi):
+    from assistance.tests.factories import SupportUnitFactory
+
+    SupportUnitFactory(village=dongfeng, name="县财政局")
+    SupportUnitFactory(village=hongqi, name="县水利局")
+    cadre = UserFactory(role=Role.CADRE, villages=[dongfeng], is_staff=True)
+    cadre.user_permissions.set(Permission.objects.filter(codename="view_supportunit"))
+    client.force_login(cadre)
+    page = client.get(reverse("admin:households_supportunit_changelist")).text
+    assert "县财政局" in page
+    assert "县水利局" not in page
