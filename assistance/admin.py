@@ -24,7 +24,7 @@ from assistance.models import (
     TypicalExample,
     WelfareJob,
 )
-from households.admin import ScopedAdmin
+from households.admin import ReadOnlyHistoryAdmin, ScopedAdmin
 
 
 class MeasureInline(admin.TabularInline):
@@ -45,19 +45,6 @@ class PlanAdmin(ScopedAdmin):
 
 
 # ---------------------------------------------------------------- programmes
-
-
-class ReadOnlyAdmin(ScopedAdmin):
-    """Rows written by services only (schedules, repayments, shares, income): shown, never edited here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -102,7 +89,7 @@ class LoanAdmin(ScopedAdmin):
 
 
 @admin.register(Instalment)
-class InstalmentAdmin(ReadOnlyAdmin):
+class InstalmentAdmin(ReadOnlyHistoryAdmin):
     list_display = ("loan", "number", "due_date", "amount_due", "amount_paid", "paid_on", "flag")
     list_filter = ("flag",)
     search_fields = ("loan__household__number",)
@@ -110,7 +97,7 @@ class InstalmentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Repayment)
-class RepaymentAdmin(ReadOnlyAdmin):
+class RepaymentAdmin(ReadOnlyHistoryAdmin):
     list_display = ("loan", "paid_on", "amount", "recorded_by")
     search_fields = ("loan__household__number",)
     list_select_related = ("loan__household", "recorded_by")
@@ -118,7 +105,7 @@ class RepaymentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PVIncome)
-class PVIncomeAdmin(ReadOnlyAdmin):
+class PVIncomeAdmin(ReadOnlyHistoryAdmin):
     list_display = ("station", "year", "income")
     list_filter = ("year",)
     search_fields = ("station__name",)

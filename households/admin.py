@@ -85,7 +85,7 @@ class HouseholdAdmin(ScopedAdmin):
 
 
 class ReadOnlyHistoryAdmin(ScopedAdmin):
-    """History is written by services only."""
+    """Rows written by services only (history, schedules, repayments, shares): shown, never edited here."""
 
     def has_add_permission(self, request):
         return False
