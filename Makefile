@@ -11,15 +11,28 @@ PORT ?= 8000
 
 .PHONY: run test install check messages makemessages clean
 
-## run: install, migrate, load the demo town if missing, and serve it
+# Background jobs: one worker with beat inside it, one job at a time (the solo pool keeps a small
+# machine calm). Gossip, mingle and heartbeats are for clusters of workers; a lone worker needs none.
+WORKER := $(PY) -m celery -A townaid worker --beat --pool=solo --concurrency=1 --loglevel=INFO \
+	--without-gossip --without-mingle --without-heartbeat
+# The broker the jobs use, with any password masked.
+BROKER := DJANGO_SETTINGS_MODULE=townaid.settings $(PY) -c 'from django.conf import settings; \
+	from kombu.utils.url import maybe_sanitize_url; url = settings.CELERY_BROKER_URL; \
+	print(f"{url} (queue files under var/celery/)" if url.startswith("filesystem") else maybe_sanitize_url(url))'
+
+## run: install, migrate, load the demo town if missing, and serve it with its background jobs
+## (worker and server share one shell line; its trap stops both however the server ends, Ctrl-C,
+## error or a kill of make, so the worker never outlives `make run`)
 run: export DEBUG ?= true
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo
 	@echo "TownAid is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@echo "Background jobs are running: a Celery worker with beat, broker $$($(BROKER))"
 	@echo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@trap 'kill $$worker $$server 2>/dev/null; wait' EXIT; trap 'exit 130' INT TERM; \
+	$(WORKER) & worker=$$!; $(PY) manage.py runserver $(HOST):$(PORT) & server=$$!; wait $$server
 
 ## test: lint, migration check and the whole pytest suite
 test: install check

@@ -5,7 +5,10 @@ Every view is tried by its owner, a colleague and an outsider: the cadre of
 plus the town official and a responsible person.
 """
 
+import importlib
+
 import pytest
+from django.apps import apps
 
 from accounts.models import Role
 from households.tests import factories
@@ -63,3 +66,9 @@ def dongfeng_household(dongfeng):
 @pytest.fixture
 def hongqi_household(hongqi):
     return factories.HouseholdFactory(village=hongqi)
+
+
+@pytest.fixture
+def default_visit_rules(db):
+    """The visit rules the data migration creates, for transactional tests: a flush between tests removes them."""
+    importlib.import_module("visits.migrations.0002_default_visit_rules").create_rules(apps, None)

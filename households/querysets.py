@@ -120,6 +120,7 @@ class HouseholdChildQuerySet(ScopedQuerySet):
 
 
 class AssignmentQuerySet(HouseholdChildQuerySet):
-    def current(self):
-        today = timezone.localdate()
-        return self.filter(start_date__lte=today).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+    def current(self, on=None):
+        """Assignments in force on a day (today in the town's calendar by default)."""
+        on = on or timezone.localdate()
+        return self.filter(start_date__lte=on).filter(Q(end_date__isnull=True) | Q(end_date__gte=on))

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "accounts",
     "households",
     "assistance",
+    "visits",
 ]
 
 MIDDLEWARE = [
@@ -148,6 +150,9 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", BASE_DIR / "node_modules" / "bootstrap-icons" / "font"),
 ]
+# Uploads (visit photos) live outside the web root and have no URL of their own:
+# a view that checks the user's scope serves each one.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -176,8 +181,49 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBac
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "townaid@localhost")
 
 # ---------------------------------------------------------------- background jobs
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", "memory://")
+# Redis in production and CI. Without CELERY_BROKER_URL, kombu's filesystem transport keeps
+# the queue in files under var/celery/: no server to install, and the web, the worker and
+# beat (separate processes) all see the same queue, so `make run` works on a fresh machine.
+celery_dir = BASE_DIR / "var" / "celery"  # the beat schedule, and the local broker's files
+celery_dir.mkdir(parents=True, exist_ok=True)
+CELERY_BROKER_URL = env("CELERY_BROKER_URL") or "filesystem://localhost/"
+# A web request must never wait on the broker: one connection attempt, and a dead or silent
+# Redis is given up within about a second (redis-py and kombu would otherwise wait and retry).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1, "max_retries": 0}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
+        # One folder in and out: every process reads and writes the same queue.
+        "data_folder_in": str(celery_dir / "queue"),
+        "data_folder_out": str(celery_dir / "queue"),
+        "control_folder": str(celery_dir / "control"),
+        "processed_folder": str(celery_dir / "processed"),
+    }
+    for folder in ("queue", "control", "processed"):
+        (celery_dir / folder).mkdir(exist_ok=True)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True  # the worker and beat wait for the broker; the web never does
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_IGNORE_RESULT = True  # jobs write to the database; nobody waits for a result
+# A job is acknowledged once it has run, so a worker killed mid-job gets it back (every task
+# is idempotent, so a rerun is safe). The filesystem broker returns it only on a clean stop.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(celery_dir / "beat-schedule")
+# Times are in CELERY_TIMEZONE (Asia/Shanghai). One entry per job; each names its task module.
+CELERY_BEAT_SCHEDULE = {
+    "flag-loan-instalments": {
+        "task": "assistance.tasks.flag_loan_instalments",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    # Runs at 01:00 town time so that a visit logged up to midnight on the last day still counts.
+    "flag-overdue-visits": {
+        "task": "visits.tasks.flag_overdue_visits",
+        "schedule": crontab(hour=1, minute=0),
+    },
+}
 
 # ---------------------------------------------------------------- logging
 LOGGING = {
@@ -195,3 +241,7 @@ LOGGING = {
 # ---------------------------------------------------------------- domain
 HOUSEHOLDS_PER_PAGE = envint("HOUSEHOLDS_PER_PAGE", 50)
 LOAN_DUE_SOON_DAYS = envint("LOAN_DUE_SOON_DAYS", 30)
+# From this day of a period's last month, visits not yet logged are flagged as due soon.
+VISIT_DUE_SOON_DAY = envint("VISIT_DUE_SOON_DAY", 20)
+VISIT_PHOTO_MAX_BYTES = envint("VISIT_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
+VISIT_PHOTOS_PER_VISIT = 3

@@ -246,6 +246,7 @@ def build_household(plan: HouseholdPlan, number: str, group: VillagerGroup, hous
         address=f"{plan.village.name}{group.name}{house}号",
         phone=mobile_phone(rng),
         identified_year=identified_year,
+        registered_on=dt.date(identified_year, 1, 1),
         status=plan.status,
         exit_year=exit_year,
         attribute=attribute_for(plan.size, rng),

@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households import idnumbers
@@ -60,6 +61,11 @@ class Household(models.Model):
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    registered_on = models.DateField(
+        _("registered on"),
+        default=timezone.localdate,
+        help_text=_("The day the household entered the registry; visits cannot be dated before it."),
+    )
     identified_year = models.PositiveSmallIntegerField(
         _("year identified as poor"), null=True, blank=True, validators=year_validators
     )

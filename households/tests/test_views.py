@@ -18,7 +18,7 @@ from households.tests.factories import (
 pytestmark = pytest.mark.django_db
 
 # What the household page costs, whatever the household holds (listed in the test that pins it).
-DETAIL_PAGE_QUERIES = 17
+DETAIL_PAGE_QUERIES = 19
 
 HOUSEHOLD_VIEWS = ["households:detail", "households:edit", "households:assess", "households:status"]
 
@@ -189,8 +189,9 @@ def test_the_detail_page_runs_a_fixed_number_of_queries(client, alice, dongfeng_
     # 1 session, 2 user, 3 cadre's villages, 4 household with village, town, group, latest assessment,
     # 5 members, 6 status changes, 7 assessments, 8 income records, 9 classifications with their deciders,
     # 10 income lines; then the panels of the apps above the registry:
-    # 11 current assignments with persons and support units, 12 the latest plan (none here),
-    # 13-17 programmes: loans with their figures, welfare jobs, PV shares, rewards, examples
+    # 11 current assignments with persons and support units, 12 latest visits with visitors,
+    # 13 open visit flags with rules and visitors, 14 the latest plan (none here),
+    # 15-19 programmes: loans with their figures, welfare jobs, PV shares, rewards, examples
     with django_assert_num_queries(DETAIL_PAGE_QUERIES):
         response = client.get(household_url("households:detail", dongfeng_household))
     assert response.status_code == 200

@@ -1,0 +1,103 @@
+import uuid
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from households.choices import AssessmentItem
+from households.forms import DateInput
+from visits.models import Visit
+from visits.photos import reencode
+
+NOT_CHECKED = ""
+MET, NOT_MET = "met", "not_met"
+
+
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    widget = MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png", "capture": "environment"})
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data or []) if f]
+        if len(files) > settings.VISIT_PHOTOS_PER_VISIT:
+            raise forms.ValidationError(
+                _("At most %(count)d photos per visit.") % {"count": settings.VISIT_PHOTOS_PER_VISIT}
+            )
+        return [reencode(f) for f in files]
+
+
+class VisitForm(forms.ModelForm):
+    client_key = forms.UUIDField(widget=forms.HiddenInput)
+    photos = PhotosField(label=_("Photos"), required=False, help_text=_("Up to three JPEG or PNG photos."))
+
+    class Meta:
+        model = Visit
+        fields = [
+            "role",
+            "visited_on",
+            "method",
+            "met_with",
+            "findings",
+            "problems_found",
+            "problems_solved",
+            "policies_explained",
+            "income_changes",
+            "follow_up",
+        ]
+        small = {"rows": 2}
+        widgets = {
+            "visited_on": DateInput(),
+            "method": forms.RadioSelect,
+            "findings": forms.Textarea(attrs=small),
+            "problems_found": forms.Textarea(attrs=small),
+            "problems_solved": forms.Textarea(attrs=small),
+            "policies_explained": forms.Textarea(attrs=small),
+            "income_changes": forms.Textarea(attrs=small),
+            "follow_up": forms.Textarea(attrs=small),
+        }
+
+    def __init__(self, *args, household, role, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.household = household
+        self.fields["role"].initial = role
+        self.fields["visited_on"].initial = timezone.localdate()
+        self.fields["client_key"].initial = uuid.uuid4()
+        for item in AssessmentItem:
+            self.fields[f"check_{item.value}"] = forms.ChoiceField(
+                label=item.label,
+                choices=[(NOT_CHECKED, _("Not checked")), (MET, _("Met")), (NOT_MET, _("Not met"))],
+                required=False,
+                widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+            )
+            self.fields[f"note_{item.value}"] = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        for item in AssessmentItem:
+            if cleaned.get(f"check_{item.value}") == NOT_MET and not cleaned.get(f"note_{item.value}", "").strip():
+                self.add_error(f"note_{item.value}", _("Say what is wrong when an item is not met."))
+        return cleaned
+
+    def verdicts(self) -> dict[str, tuple[bool, str]]:
+        """The 2W3G items the visitor checked: item -> (passes, note)."""
+        return {
+            item.value: (self.cleaned_data[f"check_{item.value}"] == MET, self.cleaned_data[f"note_{item.value}"])
+            for item in AssessmentItem
+            if self.cleaned_data.get(f"check_{item.value}")
+        }
+
+    def item_rows(self):
+        return [(item, self[f"check_{item.value}"], self[f"note_{item.value}"]) for item in AssessmentItem]
+
+    def visit(self) -> Visit:
+        visit = self.instance
+        visit.client_key = self.cleaned_data["client_key"]
+        return visit
+
+
+class HouseholdNumberForm(forms.Form):
+    number = forms.CharField(label=_("Household number"), max_length=32)

@@ -1,0 +1,192 @@
+"""Visits (走访): the records cadres log, the rules that say who must visit whom and how often,
+and the flags the daily job raises for visits not logged in time."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from households.choices import AssignmentRole, HouseholdStatus
+from households.models import Assessment, Household
+from households.querysets import HouseholdChildQuerySet
+from visits.periods import MONTH, QUARTER, Period, period_of
+
+
+class VisitorRole(models.TextChoices):
+    RESPONSIBLE = AssignmentRole.RESPONSIBLE.value, AssignmentRole.RESPONSIBLE.label
+    CONTACT = AssignmentRole.CONTACT.value, AssignmentRole.CONTACT.label
+    OTHER = "other", _("Other visitor")
+
+
+class Method(models.TextChoices):
+    HOME = "home", _("Home visit")
+    PHONE = "phone", _("Phone call")
+
+
+class PeriodLength(models.TextChoices):
+    MONTH = MONTH, _("Every calendar month")
+    QUARTER = QUARTER, _("Every calendar quarter")
+
+
+class VisitRule(models.Model):
+    """Who must visit which households how often: data that admins edit."""
+
+    household_status = models.CharField(_("households with status"), max_length=20, choices=HouseholdStatus.choices)
+    visitor_role = models.CharField(_("visited by"), max_length=20, choices=AssignmentRole.choices)
+    period = models.CharField(_("at least once"), max_length=10, choices=PeriodLength.choices)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("visit rule")
+        verbose_name_plural = _("visit rules")
+        ordering = ["household_status", "visitor_role"]
+        constraints = [
+            models.UniqueConstraint(fields=["household_status", "visitor_role"], name="one_rule_per_status_and_role"),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.get_household_status_display()} · {self.get_visitor_role_display()} · {self.get_period_display()}"
+        )
+
+    def period_of(self, day) -> Period:
+        return period_of(day, self.period)
+
+
+class Visit(models.Model):
+    # Made by the client (the form, or later the offline phone app) so that a
+    # double tap, a resent form or a sync that repeats itself stores one visit.
+    client_key = models.UUIDField(_("client key"), unique=True, default=uuid.uuid4, editable=False)
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="visits"
+    )
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("visitor"), on_delete=models.PROTECT, related_name="visits"
+    )
+    role = models.CharField(_("visited as"), max_length=20, choices=VisitorRole.choices)
+    visited_on = models.DateField(_("date of the visit"))
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices, default=Method.HOME)
+    met_with = models.CharField(_("who was met"), max_length=100, blank=True)
+    findings = models.TextField(_("findings"), blank=True)
+    problems_found = models.TextField(_("problems found"), blank=True)
+    problems_solved = models.TextField(_("problems solved"), blank=True)
+    policies_explained = models.TextField(_("policies explained"), blank=True)
+    income_changes = models.TextField(_("income changes noticed"), blank=True)
+    follow_up = models.TextField(_("follow-up actions"), blank=True)
+    items_checked = models.JSONField(_("2W3G items checked"), default=list, blank=True)
+    assessment = models.OneToOneField(
+        Assessment,
+        verbose_name=_("2W3G assessment recorded"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="visit",
+    )
+    created_at = models.DateTimeField(_("logged at"), auto_now_add=True)
+
+    objects = HouseholdChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-visited_on", "-pk"]
+        indexes = [
+            models.Index(fields=["household", "role", "visited_on"], name="visit_household_role_date"),
+            models.Index(fields=["visitor", "visited_on"], name="visit_visitor_date"),
+            models.Index(fields=["visited_on"], name="visit_date"),
+        ]
+
+    def __str__(self):
+        return f"{self.household} {self.visited_on} {self.visitor}"
+
+    def get_absolute_url(self):
+        return reverse("visits:detail", args=[self.pk])
+
+
+def photo_path(photo, filename):
+    # Named by the visit's key, never by the uploaded name; re-encoded to JPEG on upload.
+    return f"visit-photos/{photo.visit.visited_on:%Y/%m}/{uuid.uuid4().hex}.jpg"
+
+
+class VisitPhotoQuerySet(HouseholdChildQuerySet):
+    household_path = "visit__household__"
+
+
+class VisitPhoto(models.Model):
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to=photo_path, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(editable=False, default=0)
+    height = models.PositiveIntegerField(editable=False, default=0)
+
+    objects = VisitPhotoQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("visit photo")
+        verbose_name_plural = _("visit photos")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.image.name
+
+
+class FlagKind(models.TextChoices):
+    DUE_SOON = "due_soon", _("Due soon")
+    OVERDUE = "overdue", _("Overdue")
+
+
+class VisitFlagQuerySet(HouseholdChildQuerySet):
+    def open(self):
+        return self.filter(cleared_at__isnull=True)
+
+
+class VisitFlag(models.Model):
+    """A required visit not logged yet: due soon near the end of its period, overdue once it has passed.
+
+    One per household, rule and period, so rerunning the job changes nothing.
+    """
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="visit_flags"
+    )
+    rule = models.ForeignKey(VisitRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="flags")
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period until"))
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("visitor"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="visit_flags",
+        help_text=_("Who was assigned when the flag was raised."),
+    )
+    kind = models.CharField(_("flag"), max_length=10, choices=FlagKind.choices)
+    raised_at = models.DateTimeField(_("raised at"))
+    notified_kind = models.CharField(_("notified as"), max_length=10, choices=FlagKind.choices, blank=True)
+    cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
+    cleared_by = models.ForeignKey(
+        Visit, verbose_name=_("cleared by visit"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = VisitFlagQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("visit flag")
+        verbose_name_plural = _("visit flags")
+        ordering = ["period_start", "household_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "rule", "period_start"], name="one_flag_per_household_rule_period"
+            ),
+            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="flag_period_in_order"),
+        ]
+        indexes = [
+            models.Index(fields=["visitor", "cleared_at"], name="visitflag_visitor_open"),
+            models.Index(fields=["kind", "cleared_at"], name="visitflag_kind_open"),
+        ]
+
+    def __str__(self):
+        return f"{self.household} {self.rule} {self.period_start}: {self.get_kind_display()}"

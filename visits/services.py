@@ -1,0 +1,250 @@
+"""Writes of the visits app: logging a visit, and the daily job that raises and clears flags."""
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from accounts.models import Role, User
+from accounts.services import Message, notify
+from households.choices import AssessmentItem
+from households.models import Assessment, Assignment, Household
+from households.services import assessment_record
+from visits.models import FlagKind, Visit, VisitFlag, VisitPhoto, VisitRule
+from visits.periods import Period, due_soon_from, period_of, previous_period
+
+log = logging.getLogger(__name__)
+BATCH_SIZE = 1000
+
+
+# ---------------------------------------------------------------- logging a visit
+
+
+@transaction.atomic
+def visit_log(
+    *, visit: Visit, user, verdicts: dict[str, tuple[bool, str]] | None = None, photos=()
+) -> tuple[Visit, bool]:
+    """Store a visit once, however often it is sent; record a 2W3G change; clear the flags it answers.
+
+    `visit` is unsaved, with its client_key. `verdicts` maps each 2W3G item the
+    visitor checked to (passes, note); `photos` are re-encoded image files.
+    Returns the stored visit and whether this call created it.
+    """
+    existing = Visit.objects.filter(client_key=visit.client_key).first()
+    if existing is not None:
+        return existing, False
+    household = Household.objects.select_related("latest_assessment").get(pk=visit.household_id)
+    _check(visit, household)
+    visit.visitor = user
+    visit.items_checked = sorted(verdicts or {})
+    visit.full_clean(exclude=["assessment"])
+    try:
+        with transaction.atomic():
+            visit.save()
+    except IntegrityError:  # the same form, sent twice at once: the other request stored it
+        return Visit.objects.get(client_key=visit.client_key), False
+    for photo in photos:
+        VisitPhoto.objects.create(visit=visit, image=photo)
+    if verdicts:
+        visit.assessment = _record_changed_verdicts(household, visit, verdicts, user)
+        if visit.assessment is not None:
+            visit.save(update_fields=["assessment"])
+    _clear_flags_answered_by(visit, timezone.now())
+    return visit, True
+
+
+def _check(visit: Visit, household: Household) -> None:
+    errors = {}
+    today = timezone.localdate()
+    if visit.visited_on > today:
+        errors["visited_on"] = _("The date cannot be in the future.")
+    elif visit.visited_on < household.registered_on:
+        errors["visited_on"] = _("The household was only registered on %(date)s.") % {
+            "date": household.registered_on.isoformat()
+        }
+    if errors:
+        raise ValidationError(errors)
+
+
+def _record_changed_verdicts(household, visit, verdicts, user) -> Assessment | None:
+    """A new assessment when what the visitor found differs from the latest one; the unchecked items carry over."""
+    latest = household.latest_assessment
+    fields = {}
+    changed = latest is None
+    for item in AssessmentItem:
+        if item.value in verdicts:
+            passes, note = verdicts[item.value]
+            changed |= latest is None or getattr(latest, item.verdict_field) != passes
+        else:
+            passes = getattr(latest, item.verdict_field) if latest else True
+            note = getattr(latest, item.note_field) if latest else ""
+        fields[item.verdict_field], fields[item.note_field] = passes, note
+    if not changed:
+        return None
+    return assessment_record(
+        assessment=Assessment(household=household, assessed_on=visit.visited_on, **fields), user=user
+    )
+
+
+def _clear_flags_answered_by(visit: Visit, now) -> int:
+    return (
+        VisitFlag.objects.open()
+        .filter(
+            household_id=visit.household_id,
+            rule__visitor_role=visit.role,
+            period_start__lte=visit.visited_on,
+            period_end__gte=visit.visited_on,
+        )
+        .update(cleared_at=now, cleared_by=visit)
+    )
+
+
+# ---------------------------------------------------------------- the daily job
+
+
+@dataclass
+class FlagRun:
+    on: dt.date
+    raised: int = 0
+    escalated: int = 0
+    cleared: int = 0
+    notified: int = 0
+
+
+def visits_flag(*, on: dt.date | None = None) -> FlagRun:
+    """Raise, escalate and clear visit flags as of `on` (today in Asia/Shanghai by default).
+
+    Idempotent: one flag per household, rule and period (a unique constraint, and
+    inserts that ignore conflicts), so a rerun, or two runs at once, change
+    nothing. Set-based: a fixed handful of queries per rule, whatever the number
+    of households. A run killed halfway is finished by the next one, since
+    notifying looks for flags not yet notified rather than flags just raised.
+    """
+    on = on or timezone.localdate()
+    run = FlagRun(on=on)
+    now = timezone.now()
+    for rule in VisitRule.objects.filter(active=True):
+        with transaction.atomic():
+            run.cleared += _clear_answered(rule, now)
+            past = previous_period(on, rule.period)
+            run.escalated += _escalate(rule, before=period_of(on, rule.period).start)
+            run.raised += _raise(rule, past, FlagKind.OVERDUE, now, on)
+            current = period_of(on, rule.period)
+            if on >= due_soon_from(current, settings.VISIT_DUE_SOON_DAY):
+                run.raised += _raise(rule, current, FlagKind.DUE_SOON, now, on)
+    with transaction.atomic():
+        run.notified = _notify_unnotified()
+    return run
+
+
+def _unvisited(rule: VisitRule, period: Period, on: dt.date):
+    visited = Visit.objects.filter(
+        household=OuterRef("pk"), role=rule.visitor_role, visited_on__range=(period.start, period.end)
+    )
+    assigned = Assignment.objects.current(on=on).filter(household=OuterRef("pk"), role=rule.visitor_role)
+    return (
+        Household.objects.filter(status=rule.household_status, registered_on__lte=period.end)
+        .exclude(Exists(visited))
+        .annotate(visitor_id=Subquery(assigned.values("person_id")[:1]))
+    )
+
+
+def _raise(rule: VisitRule, period: Period, kind: str, now, on: dt.date) -> int:
+    rows = _unvisited(rule, period, on).values_list("pk", "visitor_id")
+    flags = [
+        VisitFlag(
+            household_id=household_id,
+            rule=rule,
+            period_start=period.start,
+            period_end=period.end,
+            visitor_id=visitor_id,
+            kind=kind,
+            raised_at=now,
+        )
+        for household_id, visitor_id in rows.iterator(chunk_size=BATCH_SIZE)
+    ]
+    before = VisitFlag.objects.filter(rule=rule, period_start=period.start).count()
+    VisitFlag.objects.bulk_create(flags, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    return VisitFlag.objects.filter(rule=rule, period_start=period.start).count() - before
+
+
+def _escalate(rule: VisitRule, *, before: dt.date) -> int:
+    """Flags of periods that have ended are overdue, not due soon."""
+    return (
+        VisitFlag.objects.open()
+        .filter(rule=rule, kind=FlagKind.DUE_SOON, period_end__lt=before)
+        .update(kind=FlagKind.OVERDUE)
+    )
+
+
+def _clear_answered(rule: VisitRule, now) -> int:
+    """Flags whose visit has since been stored (synced late, or logged while the job was not running)."""
+    visited = Visit.objects.filter(
+        household=OuterRef("household"),
+        role=rule.visitor_role,
+        visited_on__gte=OuterRef("period_start"),
+        visited_on__lte=OuterRef("period_end"),
+    )
+    first_visit = Subquery(visited.order_by("visited_on", "pk").values("pk")[:1])
+    return (
+        VisitFlag.objects.open()
+        .filter(rule=rule)
+        .filter(Exists(visited))
+        .update(cleared_at=now, cleared_by=first_visit)
+    )
+
+
+def _notify_unnotified() -> int:
+    """Tell each flag's visitor and the village's cadres, once per flag and kind."""
+    flags = list(
+        VisitFlag.objects.open()
+        .exclude(notified_kind=F("kind"))
+        .select_related("household__village", "rule", "visitor")
+        .select_for_update(of=("self",), skip_locked=True)
+        .order_by("pk")
+    )
+    if not flags:
+        return 0
+    cadres = _cadres_of({flag.household.village_id for flag in flags})
+    by_recipient: dict[User, list[VisitFlag]] = defaultdict(list)
+    for flag in flags:
+        for person in {flag.visitor, *cadres.get(flag.household.village_id, [])} - {None}:
+            by_recipient[person].append(flag)
+    with override(settings.LANGUAGE_CODE):
+        notify([_message(person, person_flags) for person, person_flags in by_recipient.items()])
+    for kind in FlagKind.values:
+        VisitFlag.objects.filter(pk__in=[f.pk for f in flags if f.kind == kind]).update(notified_kind=kind)
+    return len(flags)
+
+
+def _cadres_of(village_ids) -> dict[int, list[User]]:
+    cadres: dict[int, list[User]] = defaultdict(list)
+    through = User.villages.through.objects.filter(
+        village_id__in=village_ids, user__role=Role.CADRE, user__is_active=True
+    ).select_related("user")
+    for link in through:
+        cadres[link.village_id].append(link.user)
+    return cadres
+
+
+def _message(person: User, flags: list[VisitFlag]) -> Message:
+    overdue = sum(1 for f in flags if f.kind == FlagKind.OVERDUE)
+    subject = _("Visits to log: %(overdue)d overdue, %(soon)d due soon") % {
+        "overdue": overdue,
+        "soon": len(flags) - overdue,
+    }
+    lines = [
+        f"{flag.get_kind_display()}: {flag.household.number} {flag.household.village} · "
+        f"{flag.rule.get_visitor_role_display()} · {flag.period_start:%Y-%m-%d} – {flag.period_end:%Y-%m-%d}"
+        for flag in flags
+    ]
+    return Message(recipient=person, subject=subject, body="\n".join(lines), url=reverse("visits:due"))

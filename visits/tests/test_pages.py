@@ -1,0 +1,202 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Notification
+from accounts.services import Message, notify
+from households.choices import AssignmentRole, HouseholdStatus
+from households.tests.factories import AssignmentFactory, HouseholdFactory, UserFactory
+from visits.models import FlagKind, VisitorRole
+from visits.services import visits_flag
+from visits.tests.factories import VisitFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+LAST_MONTH = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def assigned(village, person, role=AssignmentRole.RESPONSIBLE, **kwargs):
+    household = HouseholdFactory(village=village, registered_on=dt.date(2019, 1, 1), **kwargs)
+    AssignmentFactory(household=household, person=person, role=role)
+    return household
+
+
+# ---------------------------------------------------------------- my visits due
+
+
+def test_my_visits_due_lists_my_households_overdue_first_and_done_last(client, helper, dongfeng):
+    done = assigned(dongfeng, helper)
+    VisitFactory(household=done, visitor=helper, visited_on=TODAY)
+    overdue = assigned(dongfeng, helper)
+    visits_flag(on=TODAY)
+    assigned(dongfeng, UserFactory())  # someone else's
+    client.force_login(helper)
+
+    due = client.get(reverse("visits:due")).context["due"]
+
+    assert [d.household for d in due] == [overdue, done]
+    assert (due[0].flag, due[0].done, due[1].done) == (FlagKind.OVERDUE, False, True)
+
+
+def test_an_exited_household_is_due_once_a_quarter(client, helper, dongfeng):
+    exited = assigned(dongfeng, helper, status=HouseholdStatus.EXITED, exit_year=2018)
+    client.force_login(helper)
+    item = client.get(reverse("visits:due")).context["due"][0]
+    assert item.household == exited
+    assert (item.period.start.month - 1) % 3 == 0
+    assert (item.period.end - item.period.start).days > 80
+
+
+def test_my_visits_due_runs_a_fixed_number_of_queries(client, helper, dongfeng, django_assert_num_queries):
+    assigned(dongfeng, helper)
+    client.force_login(helper)
+    client.get(reverse("visits:due"))
+    # 1 session, 2 user, 3 rules, 4 my current assignments with households and villages (scoped),
+    # 5 last visit per household and role, 6 open flags
+    with django_assert_num_queries(6):
+        client.get(reverse("visits:due"))
+    for _ in range(4):
+        VisitFactory(household=assigned(dongfeng, helper), visitor=helper, visited_on=TODAY)
+    with django_assert_num_queries(6):
+        response = client.get(reverse("visits:due"))
+    assert len(response.context["due"]) == 5
+
+
+# ---------------------------------------------------------------- flags
+
+
+def test_a_cadre_sees_the_overdue_visits_of_their_village_only(client, alice, dongfeng, hongqi, helper):
+    mine = assigned(dongfeng, helper)
+    assigned(hongqi, helper)
+    visits_flag(on=TODAY)
+    client.force_login(alice)
+    flags = client.get(reverse("visits:flags")).context["page"].object_list
+    assert {f.household for f in flags} == {mine}
+
+
+def test_the_flag_list_runs_a_fixed_number_of_queries(client, official, dongfeng, helper, django_assert_num_queries):
+    assigned(dongfeng, helper)
+    visits_flag(on=TODAY)
+    client.force_login(official)
+    client.get(reverse("visits:flags"))
+    # 1 session, 2 user, 3 count, 4 page of flags with household, village, rule and visitor, 5 villages
+    with django_assert_num_queries(5):
+        client.get(reverse("visits:flags"))
+    for _ in range(3):
+        assigned(dongfeng, helper)
+    visits_flag(on=TODAY)
+    with django_assert_num_queries(5):
+        client.get(reverse("visits:flags"))
+
+
+def test_the_flag_list_shows_due_soon_when_asked(client, official, dongfeng, helper, settings):
+    assigned(dongfeng, helper)
+    settings.VISIT_DUE_SOON_DAY = 1
+    visits_flag(on=TODAY)
+    client.force_login(official)
+    kinds = {f.kind for f in client.get(reverse("visits:flags"), {"kind": "due_soon"}).context["page"].object_list}
+    assert kinds == {FlagKind.DUE_SOON}
+
+
+# ---------------------------------------------------------------- visit list and detail
+
+
+def test_the_visit_list_is_scoped_and_filters_by_household_and_month(client, alice, dongfeng, hongqi_household):
+    mine = VisitFactory(household=assigned(dongfeng, alice, AssignmentRole.CONTACT), visited_on=dt.date(2020, 5, 3))
+    VisitFactory(household=mine.household, visited_on=dt.date(2020, 6, 3))
+    VisitFactory(household=hongqi_household)
+    client.force_login(alice)
+    assert client.get(reverse("visits:list")).context["page"].paginator.count == 2
+    page = client.get(reverse("visits:list"), {"household": mine.household.number, "month": "2020-05"}).context["page"]
+    assert list(page.object_list) == [mine]
+
+
+def test_the_visit_list_runs_a_fixed_number_of_queries(client, official, dongfeng, django_assert_num_queries):
+    VisitFactory(household=HouseholdFactory(village=dongfeng))
+    client.force_login(official)
+    client.get(reverse("visits:list"))
+    # 1 session, 2 user, 3 count, 4 page of visits with household, village and visitor
+    with django_assert_num_queries(4):
+        client.get(reverse("visits:list"))
+    for _ in range(3):
+        VisitFactory(household=HouseholdFactory(village=dongfeng))
+    with django_assert_num_queries(4):
+        client.get(reverse("visits:list"))
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_cadre_gets_404_on_a_visit_in_another_village(client, alice, hongqi_household, method):
+    visit = VisitFactory(household=hongqi_household)
+    client.force_login(alice)
+    assert getattr(client, method)(visit.get_absolute_url()).status_code == 404
+
+
+def test_an_official_opens_any_visit_and_charlie_none(client, official, charlie, hongqi_household):
+    visit = VisitFactory(household=hongqi_household, findings="屋顶需修缮")
+    client.force_login(official)
+    assert "屋顶需修缮" in client.get(visit.get_absolute_url()).text
+    client.force_login(charlie)
+    assert client.get(visit.get_absolute_url()).status_code == 404
+
+
+def test_the_household_page_shows_recent_visits_and_open_flags(client, alice, dongfeng, helper):
+    household = assigned(dongfeng, helper)
+    VisitFactory(household=household, visitor=helper, role=VisitorRole.RESPONSIBLE, findings="收入稳定")
+    visits_flag(on=TODAY)
+    client.force_login(alice)
+    response = client.get(household.get_absolute_url())
+    panel = dict(response.context["panels"])["visits/includes/visit_panel.html"]
+    assert len(panel["visits"]) == 1
+    assert {f.rule.visitor_role for f in panel["flags"]} >= {AssignmentRole.CONTACT}
+
+
+# ---------------------------------------------------------------- compliance
+
+
+def test_compliance_counts_required_and_done_per_village_and_visitor(client, official, dongfeng, hongqi, helper):
+    a = assigned(dongfeng, helper)
+    assigned(dongfeng, helper)
+    assigned(hongqi, helper)
+    VisitFactory(household=a, visitor=helper, role=VisitorRole.RESPONSIBLE, visited_on=LAST_MONTH)
+    client.force_login(official)
+
+    context = client.get(reverse("visits:compliance"), {"month": LAST_MONTH.strftime("%Y-%m")}).context
+
+    villages = {row.label: (row.done, row.required) for row in context["villages"]}
+    # each unexited household owes a responsible and a contact visit a month
+    assert villages == {"东风村": (1, 4), "红旗村": (0, 2)}
+    visitors = {row.label: (row.done, row.required) for row in context["visitors"]}
+    assert visitors == {str(helper): (1, 3)}
+    assert (context["total"].done, context["total"].required) == (1, 6)
+
+
+def test_a_cadres_compliance_covers_their_village_only(client, alice, dongfeng, hongqi, helper):
+    assigned(dongfeng, helper)
+    assigned(hongqi, helper)
+    client.force_login(alice)
+    labels = [row.label for row in client.get(reverse("visits:compliance")).context["villages"]]
+    assert labels == ["东风村"]
+
+
+# ---------------------------------------------------------------- inbox
+
+
+def test_the_inbox_shows_my_notifications_and_marks_them_read(client, helper, alice):
+    notify(
+        [Message(recipient=helper, subject="走访提醒", body="x"), Message(recipient=alice, subject="别人的", body="y")]
+    )
+    client.force_login(helper)
+    page = client.get(reverse("inbox")).text
+    assert "走访提醒" in page
+    assert "别人的" not in page
+    client.post(reverse("inbox-read"))
+    assert not Notification.objects.filter(recipient=helper, read_at__isnull=True).exists()
+    assert Notification.objects.filter(recipient=alice, read_at__isnull=True).exists()
+
+
+def test_marking_read_needs_a_post(client, helper):
+    client.force_login(helper)
+    assert client.get(reverse("inbox-read")).status_code == 405

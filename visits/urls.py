@@ -1,0 +1,15 @@
+from django.urls import path
+
+from visits import views
+
+app_name = "visits"
+
+urlpatterns = [
+    path("due/", views.due_list, name="due"),
+    path("log/", views.visit_log, name="log"),
+    path("flags/", views.flag_list, name="flags"),
+    path("compliance/", views.compliance, name="compliance"),
+    path("", views.visit_list, name="list"),
+    path("<int:pk>/", views.visit_detail, name="detail"),
+    path("photos/<int:pk>/", views.photo, name="photo"),
+]

@@ -1,0 +1,139 @@
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+
+from households.models import Assignment, Household, Village
+from townaid.pagination import paginate
+from visits import selectors, services
+from visits.forms import HouseholdNumberForm, VisitForm
+from visits.models import FlagKind, Visit, VisitorRole, VisitPhoto
+
+
+def due_list(request):
+    today = timezone.localdate()
+    due = selectors.visits_due(user=request.user, on=today)
+    return render(request, "visits/due_list.html", {"due": due, "today": today})
+
+
+def visit_log(request):
+    household_pk = request.GET.get("household", "")
+    if not household_pk.isdigit():
+        return _choose_household(request)
+    household = get_object_or_404(Household.objects.visible_to(request.user).select_related("village"), pk=household_pk)
+    form = VisitForm(request.POST or None, request.FILES or None, household=household, role=_role(request, household))
+    if request.method == "POST" and form.is_valid():
+        try:
+            visit, created = services.visit_log(
+                visit=form.visit(), user=request.user, verdicts=form.verdicts(), photos=form.cleaned_data["photos"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if created:
+                messages.success(request, _("Visit to household %(number)s logged.") % {"number": household.number})
+            else:
+                messages.info(request, _("This visit was already logged."))
+            return redirect(_next(request) or visit.get_absolute_url())
+    return render(
+        request,
+        "visits/visit_form.html",
+        {"form": form, "household": household, "cancel_url": _next(request) or reverse("visits:due")},
+    )
+
+
+def _choose_household(request):
+    form = HouseholdNumberForm(request.GET or None)
+    if form.is_valid():
+        number = form.cleaned_data["number"].strip()
+        household = Household.objects.visible_to(request.user).filter(number=number).first()
+        if household is not None:
+            return redirect(f"{reverse('visits:log')}?household={household.pk}")
+        form.add_error("number", _("No household with this number among the households you may see."))
+    return render(request, "visits/choose_household.html", {"form": form})
+
+
+def _role(request, household) -> str:
+    """The role the visitor is assigned in for this household, else "other"."""
+    assignment = Assignment.objects.current().filter(household=household, person=request.user).first()
+    return assignment.role if assignment else VisitorRole.OTHER
+
+
+def _next(request) -> str | None:
+    target = request.GET.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False)
+    return target if target and allowed else None
+
+
+def flag_list(request):
+    flags = selectors.open_flags(user=request.user)
+    kind = request.GET.get("kind", FlagKind.OVERDUE)
+    if kind in FlagKind.values:
+        flags = flags.filter(kind=kind)
+    villages = Village.objects.visible_to(request.user)
+    village = request.GET.get("village", "")
+    if village.isdigit():
+        flags = flags.filter(household__village_id=village)
+    page, query = paginate(request, flags)
+    return render(
+        request,
+        "visits/flag_list.html",
+        {
+            "page": page,
+            "query": query,
+            "kind": kind,
+            "kinds": FlagKind.choices,
+            "villages": villages,
+            "village": village,
+        },
+    )
+
+
+def visit_list(request):
+    visits = selectors.visit_list(user=request.user)
+    number = request.GET.get("household", "").strip()
+    if number:
+        visits = visits.filter(household__number=number)
+    month = _month(request)
+    if month is not None:
+        visits = visits.filter(visited_on__year=month.year, visited_on__month=month.month)
+    page, query = paginate(request, visits)
+    return render(request, "visits/visit_list.html", {"page": page, "query": query, "number": number, "month": month})
+
+
+def visit_detail(request, pk):
+    try:
+        visit = selectors.visit_detail(user=request.user, pk=pk)
+    except Visit.DoesNotExist:
+        raise Http404 from None
+    return render(request, "visits/visit_detail.html", {"visit": visit})
+
+
+@cache_control(private=True, max_age=3600)
+def photo(request, pk):
+    picture = get_object_or_404(VisitPhoto.objects.visible_to(request.user), pk=pk)
+    return FileResponse(picture.image.open("rb"), content_type="image/jpeg")
+
+
+def compliance(request):
+    month = _month(request) or timezone.localdate().replace(day=1)
+    villages, visitors, total = selectors.compliance(user=request.user, month=month)
+    return render(
+        request,
+        "visits/compliance.html",
+        {"month": month, "villages": villages, "visitors": visitors, "total": total},
+    )
+
+
+def _month(request) -> dt.date | None:
+    try:
+        return dt.datetime.strptime(request.GET.get("month", ""), "%Y-%m").date()
+    except ValueError:
+        return None
