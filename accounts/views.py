@@ -1,13 +1,15 @@
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.models import Notification
+from accounts.models import Notification, Role
 from accounts.services import notifications_mark_read
 from townaid.pagination import paginate
 
 
 def home(request):
-    """Send each role to its landing page (for now every role lands on the household list)."""
+    """Send each role to its landing page: responsible persons to the visits they owe, others to the households."""
+    if request.user.role == Role.RESPONSIBLE:
+        return redirect("visits:due")
     return redirect("households:list")
 
 

@@ -59,4 +59,4 @@ def log_in(page, username, password="correct-horse-battery"):
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
-    page.wait_for_url("**/households/")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)  # each role has its own landing page

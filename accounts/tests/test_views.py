@@ -59,3 +59,8 @@ def test_pages_stay_chinese_for_a_browser_that_prefers_english(client, alice):
     client.force_login(alice)
     response = client.get(reverse("households:list"), headers={"accept-language": "en-US,en;q=0.9"})
     assert '<html lang="zh-hans">' in response.text
+
+
+def test_a_responsible_person_lands_on_the_visits_they_owe(client, helper):
+    client.force_login(helper)
+    assert client.get("/").url == reverse("visits:due")

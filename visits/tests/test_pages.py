@@ -200,3 +200,21 @@ def test_the_inbox_shows_my_notifications_and_marks_them_read(client, helper, al
 def test_marking_read_needs_a_post(client, helper):
     client.force_login(helper)
     assert client.get(reverse("inbox-read")).status_code == 405
+
+
+# ---------------------------------------------------------------- admin
+
+
+def test_an_administrator_edits_the_visit_rules_in_the_admin(client):
+    admin_user = UserFactory(role="admin", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    assert client.get(reverse("admin:visits_visitrule_changelist")).status_code == 200
+
+
+def test_a_staff_cadre_cannot_see_the_visit_rules(client, dongfeng):
+    from django.contrib.auth.models import Permission
+
+    cadre = UserFactory(role="cadre", villages=[dongfeng], is_staff=True)
+    cadre.user_permissions.set(Permission.objects.filter(codename__in=["view_visitrule", "change_visitrule"]))
+    client.force_login(cadre)
+    assert client.get(reverse("admin:visits_visitrule_changelist")).status_code == 403
