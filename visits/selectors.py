@@ -7,7 +7,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q
 
 from households.models import Assignment, Household
 from visits.models import FlagKind, Visit, VisitFlag, VisitPhoto, VisitRule
-from visits.periods import Period, period_of
+from visits.periods import Period, period_of, previous_period
 
 
 @dataclass
@@ -49,8 +49,14 @@ def visits_due(*, user, on: dt.date) -> list[DueVisit]:
         .values("household_id", "role")
         .annotate(last=Max("visited_on"))
     }
+    # Only the flags of this period and the last one: older misses cannot be made up any more, and
+    # would mark a household overdue long after it was visited again.
+    recent = Q()
+    for rule in rules.values():
+        recent |= Q(rule=rule, period_start__gte=previous_period(on, rule.period).start)
     flags: dict[tuple[int, str], str] = {}
-    for flag in VisitFlag.objects.open().filter(household__in=households).select_related("rule").order_by("kind"):
+    open_flags = VisitFlag.objects.open().filter(recent, household__in=households).select_related("rule")
+    for flag in open_flags.order_by("kind"):
         key = (flag.household_id, flag.rule.visitor_role)
         if flags.get(key) != FlagKind.OVERDUE:
             flags[key] = flag.kind

@@ -218,3 +218,14 @@ def test_a_staff_cadre_cannot_see_the_visit_rules(client, dongfeng):
     cadre.user_permissions.set(Permission.objects.filter(codename__in=["view_visitrule", "change_visitrule"]))
     client.force_login(cadre)
     assert client.get(reverse("admin:visits_visitrule_changelist")).status_code == 403
+
+
+def test_a_miss_from_two_periods_ago_no_longer_marks_a_household_overdue(client, helper, dongfeng):
+    household = assigned(dongfeng, helper)
+    two_months_ago = (LAST_MONTH - dt.timedelta(days=1)).replace(day=1)
+    visits_flag(on=LAST_MONTH + dt.timedelta(days=2))  # raises the miss of two months ago
+    VisitFactory(household=household, visitor=helper, visited_on=LAST_MONTH)
+    client.force_login(helper)
+    item = client.get(reverse("visits:due")).context["due"][0]
+    assert household.visit_flags.filter(period_start=two_months_ago, cleared_at__isnull=True).exists()
+    assert item.flag is None
