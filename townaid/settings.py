@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "households",
     "assistance",
     "visits",
+    "infrastructure",
 ]
 
 MIDDLEWARE = [
@@ -245,3 +246,7 @@ LOAN_DUE_SOON_DAYS = envint("LOAN_DUE_SOON_DAYS", 30)
 VISIT_DUE_SOON_DAY = envint("VISIT_DUE_SOON_DAY", 20)
 VISIT_PHOTO_MAX_BYTES = envint("VISIT_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
 VISIT_PHOTOS_PER_VISIT = 3
+# Roster workbooks (households/roster): the largest upload accepted, and the size above which
+# an upload is validated and applied by a background job with a progress bar.
+ROSTER_MAX_BYTES = envint("ROSTER_MAX_BYTES", 20 * 1024 * 1024)
+ROSTER_BACKGROUND_ROWS = envint("ROSTER_BACKGROUND_ROWS", 2000)

@@ -14,5 +14,6 @@ urlpatterns = [
     path("households/", include("households.urls")),
     path("assistance/", include("assistance.urls")),
     path("visits/", include("visits.urls")),
+    path("infrastructure/", include("infrastructure.urls")),
     path("admin/", admin.site.urls),
 ]
