@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,25 +20,16 @@ from households.forms import (
     StatusChangeForm,
 )
 from households.models import Household, IncomeRecord
-
-MORE_FILTERS = ("village", "group", "status", "main_cause", "failing")
+from townaid.pagination import paginate, query_without_page
 
 
 def household_list(request):
     households = HouseholdFilter(request.GET, queryset=selectors.household_list(user=request.user), user=request.user)
-    page = Paginator(households.qs, settings.HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, households.qs)
     return render(
         request,
         "households/household_list.html",
-        {
-            "filter": households,
-            "page": page,
-            "query": query.urlencode(),
-            "filters_active": any(request.GET.get(name) for name in MORE_FILTERS),
-            "can_create": request.user.scope.can_edit,
-        },
+        {"filter": households, "page": page, "query": query, "can_create": request.user.scope.can_edit},
     )
 
 
@@ -183,7 +172,7 @@ def income_flagged(request):
             flag=data.get("flag", ""),
             status=data.get("status", ""),
         )
-        page = Paginator(households, settings.HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
+        page, _query = paginate(request, households)
         page.object_list = [selectors.FlaggedHousehold(household) for household in page.object_list]
     return render(
         request,
@@ -193,7 +182,7 @@ def income_flagged(request):
             "line": line,
             "share": hundredths(line.drop_share) if line else None,
             "page": page,
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
         },
     )
 
@@ -208,12 +197,12 @@ def classification_list(request):
     households = selectors.exited_by_class(user=request.user, village=data.get("village"))
     counts = selectors.class_counts(households)
     households = selectors.with_list_joins(selectors.filter_by_class(households, data.get("exit_class", "")))
-    page = Paginator(households, settings.HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
+    page, query = paginate(request, households)
     page.object_list = [selectors.ClassifiedHousehold(household) for household in page.object_list]
     return render(
         request,
         "households/classification_list.html",
-        {"form": form, "counts": counts, "page": page, "query": _query_without_page(request)},
+        {"form": form, "counts": counts, "page": page, "query": query},
     )
 
 
@@ -239,9 +228,3 @@ def classification_confirm(request, pk):
         "households/classification_form.html",
         {"form": form, "household": household, "suggestion": suggestion},
     )
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()

@@ -10,7 +10,6 @@ passed it along.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -50,6 +49,7 @@ from assistance.models import (
 )
 from assistance.services import programmes as services
 from households.models import Household, Village
+from townaid.pagination import paginate
 
 PER_PAGE = 30
 FORM_TEMPLATE = "assistance/programmes/programme_form.html"
@@ -61,10 +61,8 @@ PICK_TEMPLATE = "assistance/programmes/pick_form.html"
 
 def list_page(request, *, filterset, template):
     """A filtered, paginated list; the filter's queryset is already scoped and joined."""
-    page = Paginator(filterset.qs, PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"filter": filterset, "page": page, "query": query.urlencode(), "can_create": request.user.scope.can_edit}
+    page, query = paginate(request, filterset.qs, PER_PAGE)
+    context = {"filter": filterset, "page": page, "query": query, "can_create": request.user.scope.can_edit}
     return render(request, template, context)
 
 
