@@ -224,6 +224,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "visits.tasks.flag_overdue_visits",
         "schedule": crontab(hour=1, minute=0),
     },
+    "flag-late-milestones": {
+        "task": "infrastructure.tasks.flag_late_milestones",
+        "schedule": crontab(hour=1, minute=30),
+    },
 }
 
 # ---------------------------------------------------------------- logging
@@ -248,5 +252,8 @@ VISIT_PHOTO_MAX_BYTES = envint("VISIT_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
 VISIT_PHOTOS_PER_VISIT = 3
 # Roster workbooks (households/roster): the largest upload accepted, and the size above which
 # an upload is validated and applied by a background job with a progress bar.
+# Infrastructure milestones are flagged as due soon this many days before their deadline.
+INFRASTRUCTURE_DUE_SOON_DAYS = envint("INFRASTRUCTURE_DUE_SOON_DAYS", 14)
+INFRASTRUCTURE_DOCUMENT_MAX_BYTES = envint("INFRASTRUCTURE_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 ROSTER_MAX_BYTES = envint("ROSTER_MAX_BYTES", 20 * 1024 * 1024)
 ROSTER_BACKGROUND_ROWS = envint("ROSTER_BACKGROUND_ROWS", 2000)
