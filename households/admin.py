@@ -7,6 +7,7 @@ from households.models import (
     Assignment,
     Classification,
     Household,
+    ImportBatch,
     IncomeLine,
     IncomeRecord,
     Member,
@@ -144,3 +145,13 @@ class AssignmentAdmin(ReadOnlyHistoryAdmin):
     list_filter = ("role",)
     search_fields = ("household__number", "person__username", "person__last_name")
     list_select_related = ("household", "person", "support_unit")
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ReadOnlyHistoryAdmin):
+    """Every roster import is kept, with who uploaded and who confirmed it; batches change only by importing."""
+
+    list_display = ("pk", "original_name", "status", "uploaded_by", "uploaded_at", "confirmed_by", "confirmed_at")
+    list_filter = ("status",)
+    search_fields = ("original_name", "sha256")
+    list_select_related = ("uploaded_by", "confirmed_by")

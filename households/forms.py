@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -286,3 +287,35 @@ class ClassificationForm(forms.Form):
     def __init__(self, *args, suggestion, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["confirmed_class"].initial = suggestion.exit_class
+
+
+# ---------------------------------------------------------------- roster import
+
+
+class RosterUploadForm(forms.Form):
+    """A roster workbook to check; the content is checked by the reader, the size and name here."""
+
+    file = forms.FileField(
+        label=_("Roster workbook (.xlsx)"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+    )
+    sheet_name = forms.CharField(
+        label=_("Worksheet"),
+        max_length=100,
+        required=False,
+        help_text=_("Leave blank to read the first worksheet."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("Only Excel workbooks (.xlsx) are accepted."))
+        limit = settings.ROSTER_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is %(size)s MB; the largest accepted is %(limit)s MB."),
+                params={"size": f"{upload.size / 1048576:.1f}", "limit": f"{limit / 1048576:.1f}"},
+            )
+        return upload

@@ -29,6 +29,7 @@ from households.models import (
     Assessment,
     Classification,
     Household,
+    HouseholdImport,
     IncomeLine,
     IncomeRecord,
     Member,
@@ -87,13 +88,14 @@ def household_detail(*, user, pk: int) -> Household:
         .select_related("village__town", "group", "latest_assessment__assessed_by")
         .prefetch_related(
             Prefetch("members", queryset=Member.objects.order_by(HEAD_FIRST, "birth_date", "pk")),
-            Prefetch("status_changes", queryset=StatusChange.objects.select_related("changed_by")),
+            Prefetch("status_changes", queryset=StatusChange.objects.select_related("changed_by", "import_batch")),
             Prefetch("assessments", queryset=Assessment.objects.select_related("assessed_by")),
             Prefetch("income_records", queryset=IncomeRecord.objects.order_by("-year")),
             Prefetch(
                 "classifications",
                 queryset=Classification.objects.select_related("decided_by").order_by("-decided_at", "-pk"),
             ),
+            Prefetch("imports", queryset=HouseholdImport.objects.select_related("batch").order_by("-batch_id")),
         )
         .get(pk=pk)
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from households import views
+from households import views, views_import
 
 app_name = "households"
 
@@ -17,4 +17,9 @@ urlpatterns = [
     path("<int:pk>/classification/", views.classification_confirm, name="classify"),
     path("income/flagged/", views.income_flagged, name="income-flagged"),
     path("classes/", views.classification_list, name="classes"),
+    path("import/", views_import.roster_import, name="import"),
+    path("import/template.xlsx", views_import.import_template, name="import-template"),
+    path("import/<int:pk>/", views_import.import_detail, name="import-detail"),
+    path("import/<int:pk>/apply/", views_import.import_apply, name="import-apply"),
+    path("import/<int:pk>/errors.xlsx", views_import.import_errors, name="import-errors"),
 ]

@@ -16,6 +16,7 @@ from households.models.geography import (
     WorkTeam,
     year_validators,
 )
+from households.models.imports import HouseholdImport, ImportBatch, ImportIssue
 from households.models.income import MAX_AMOUNT, Classification, IncomeLine, IncomeRecord
 from households.models.registry import Assessment, Assignment, Household, IdNumberReveal, Member, StatusChange
 
@@ -27,7 +28,10 @@ __all__ = [
     "Assignment",
     "Classification",
     "Household",
+    "HouseholdImport",
     "IdNumberReveal",
+    "ImportBatch",
+    "ImportIssue",
     "IncomeLine",
     "IncomeRecord",
     "Member",

@@ -248,6 +248,15 @@ class StatusChange(models.Model):
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("changed by"), on_delete=models.PROTECT, null=True, related_name="+"
     )
+    import_batch = models.ForeignKey(
+        "households.ImportBatch",
+        verbose_name=_("roster import"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="status_changes",
+        help_text=_("The roster import that made this change, if one did."),
+    )
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     objects = HouseholdChildQuerySet.as_manager()

@@ -1,0 +1,156 @@
+"""Writing a plan: one transaction, bulk inserts and updates, history attributed to the batch.
+
+The plan was made from a registry snapshot loaded with lock=True inside the same
+transaction, so the rows it updates are locked and nothing it checked can change
+underneath; nothing is validated again here. The database's constraints still
+stand guard: if one trips, the whole import is undone.
+"""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from households.choices import HouseholdStatus
+from households.models import Household, HouseholdImport, Member, StatusChange, VillagerGroup
+from households.roster.validate import CREATED, UNCHANGED, UPDATED, Plan
+
+BATCH_SIZE = 500
+
+
+def apply_plan(plan: Plan, *, batch, user, today: dt.date | None = None) -> None:
+    """Create, update and record history for everything the plan changes; raises if the plan has errors."""
+    if not plan.ok:
+        raise ValueError("a plan with errors is never applied")
+    today = today or timezone.localdate()
+    now = timezone.now()
+    with transaction.atomic():
+        group_ids = _create_groups(plan)
+        created = _create_households(plan, group_ids, now)
+        _update_households(plan, group_ids, now)
+        _write_members(plan)
+        _record_history(plan, batch=batch, user=user, today=today, created=created)
+
+
+def _create_groups(plan: Plan) -> dict[tuple[int, str], int]:
+    if not plan.new_groups:
+        return {}
+    VillagerGroup.objects.bulk_create(
+        [VillagerGroup(village_id=village_id, name=name) for village_id, name in plan.new_groups],
+        batch_size=BATCH_SIZE,
+    )
+    village_ids = {village_id for village_id, _name in plan.new_groups}
+    names = {name for _village_id, name in plan.new_groups}
+    found = VillagerGroup.objects.filter(village_id__in=village_ids, name__in=names).values_list(
+        "village_id", "name", "pk"
+    )
+    return {(village_id, name): pk for village_id, name, pk in found}
+
+
+def _create_households(plan: Plan, group_ids, now) -> list[Household]:
+    new = []
+    for change in plan.households:
+        if change.action != CREATED:
+            continue
+        values = dict(change.values)
+        if change.group:
+            values["group_id"] = group_ids[change.group]
+        change.household = Household(**values, created_at=now, updated_at=now)
+        new.append(change.household)
+    Household.objects.bulk_create(new, batch_size=BATCH_SIZE)
+    if new and new[0].pk is None:  # a database that does not return keys from a bulk insert
+        pks = dict(Household.objects.filter(number__in=[h.number for h in new]).values_list("number", "pk"))
+        for household in new:
+            household.pk = pks[household.number]
+    return new
+
+
+def _update_households(plan: Plan, group_ids, now):
+    changed, fields = [], set()
+    for change in plan.households:
+        if change.action != UPDATED:
+            continue
+        household = change.household
+        if change.group:
+            change.values["group_id"] = group_ids[change.group]
+        for key, value in change.values.items():
+            setattr(household, key, value)
+        household.updated_at = now
+        changed.append(household)
+        fields |= set(change.values)
+    if changed:
+        Household.objects.bulk_update(changed, sorted(fields | {"updated_at"}), batch_size=BATCH_SIZE)
+
+
+def _write_members(plan: Plan):
+    """Heads that stop being heads first, then other updates, then new members: never two heads at once."""
+    demoted, demoted_fields, updated, updated_fields, new = [], set(), [], set(), []
+    for change in plan.households:
+        for member_change in change.members:
+            if member_change.action == CREATED:
+                values = {"household_id": change.household.pk, "id_number": member_change.id_number}
+                new.append(Member(**values, **member_change.values))
+            elif member_change.action == UPDATED:
+                member = member_change.member
+                for key, value in member_change.values.items():
+                    setattr(member, key, value)
+                if member_change.loses_head:
+                    demoted.append(member)
+                    demoted_fields |= set(member_change.values)
+                else:
+                    updated.append(member)
+                    updated_fields |= set(member_change.values)
+    if demoted:
+        Member.objects.bulk_update(demoted, sorted(demoted_fields), batch_size=BATCH_SIZE)
+    if updated:
+        Member.objects.bulk_update(updated, sorted(updated_fields), batch_size=BATCH_SIZE)
+    Member.objects.bulk_create(new, batch_size=BATCH_SIZE)
+
+
+def _record_history(plan: Plan, *, batch, user, today, created):
+    statuses, imports = [], []
+    for change in plan.households:
+        if not change.touched:
+            continue
+        members = [m for m in change.members if m.action != UNCHANGED]
+        imports.append(
+            HouseholdImport(
+                household_id=change.household.pk,
+                batch=batch,
+                action=change.action if change.action != UNCHANGED else UPDATED,
+                changed_fields=change.changed_fields,
+                members_created=sum(1 for m in members if m.action == CREATED),
+                members_updated=sum(1 for m in members if m.action == UPDATED),
+            )
+        )
+        if change.action == CREATED:
+            reason = _("Registered by roster import (batch %(batch)s).") % {"batch": batch.pk}
+            statuses.append(_status(change.household, "", change.household.status, reason, batch, user, today))
+        elif change.status_to == HouseholdStatus.EXITED:
+            reason = _("Out of poverty in %(year)s according to the roster (batch %(batch)s).") % {
+                "year": change.household.exit_year,
+                "batch": batch.pk,
+            }
+            statuses.append(
+                _status(change.household, HouseholdStatus.UNEXITED, change.status_to, reason, batch, user, today)
+            )
+        elif change.status_to == HouseholdStatus.UNEXITED:
+            reason = _("The roster gives no exit year (batch %(batch)s).") % {"batch": batch.pk}
+            statuses.append(
+                _status(change.household, HouseholdStatus.EXITED, change.status_to, reason, batch, user, today)
+            )
+    StatusChange.objects.bulk_create(statuses, batch_size=BATCH_SIZE)
+    HouseholdImport.objects.bulk_create(imports, batch_size=BATCH_SIZE)
+
+
+def _status(household, from_status, to_status, reason, batch, user, today) -> StatusChange:
+    return StatusChange(
+        household_id=household.pk,
+        from_status=from_status,
+        to_status=to_status,
+        changed_on=today,
+        reason=reason,
+        changed_by=user,
+        import_batch=batch,
+    )
