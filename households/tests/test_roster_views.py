@@ -7,6 +7,7 @@ import time
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import Role
@@ -172,7 +173,7 @@ def test_the_same_file_uploaded_twice_is_recognised(client, english, admin, dong
     first, second = ImportBatch.objects.order_by("pk")
     assert first.sha256 == second.sha256
     assert page.context["earlier"] == first
-    assert f"This very file was already uploaded on {first.uploaded_at:%Y-%m-%d}" in page.text
+    assert f"This very file was already uploaded on {timezone.localtime(first.uploaded_at):%Y-%m-%d}" in page.text
 
 
 def test_uploading_an_applied_roster_again_says_there_is_nothing_to_change(client, english, admin, dongfeng):
