@@ -1,19 +1,11 @@
 """Flag loan instalments as due soon or overdue (and clear stale flags) as of a day, in a few UPDATE statements."""
 
-import datetime as dt
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
 from assistance.services.loans import due_soon_days, instalments_flag
-
-
-def iso_date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"Not a date (YYYY-MM-DD): {value!r}") from None
+from townaid.commands import add_date_argument
 
 
 class Command(BaseCommand):
@@ -23,7 +15,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", type=iso_date, help="The day to flag as of (default: today).")
+        add_date_argument(parser)
 
     def handle(self, *args, date=None, **options):
         today = date or timezone.localdate()

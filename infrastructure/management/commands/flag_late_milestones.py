@@ -1,8 +1,7 @@
-import datetime as dt
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from infrastructure.services import infrastructure_flag
+from townaid.commands import add_date_argument
 
 
 class Command(BaseCommand):
@@ -13,14 +12,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", help="Run as of this day (YYYY-MM-DD); today in Asia/Shanghai by default.")
+        add_date_argument(parser)
 
     def handle(self, *args, date=None, **options):
-        try:
-            on = dt.date.fromisoformat(date) if date else None
-        except ValueError as error:
-            raise CommandError(f"--date must be YYYY-MM-DD: {error}") from None
-        run = infrastructure_flag(on=on)
+        run = infrastructure_flag(on=date)
         self.stdout.write(
             f"Milestone flags as of {run.on:%Y-%m-%d}: {run.raised} raised, {run.escalated} now late, "
             f"{run.eased} due soon again, {run.cleared} cleared, {run.notified} notified."

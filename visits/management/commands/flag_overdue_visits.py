@@ -1,7 +1,6 @@
-import datetime as dt
+from django.core.management.base import BaseCommand
 
-from django.core.management.base import BaseCommand, CommandError
-
+from townaid.commands import add_date_argument
 from visits.services import visits_flag
 
 
@@ -13,14 +12,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", help="Run as of this day (YYYY-MM-DD); today in Asia/Shanghai by default.")
+        add_date_argument(parser)
 
     def handle(self, *args, date=None, **options):
-        try:
-            on = dt.date.fromisoformat(date) if date else None
-        except ValueError as error:
-            raise CommandError(f"--date must be YYYY-MM-DD: {error}") from None
-        run = visits_flag(on=on)
+        run = visits_flag(on=date)
         self.stdout.write(
             f"Visit flags as of {run.on:%Y-%m-%d}: {run.raised} raised, {run.escalated} now overdue, "
             f"{run.cleared} cleared, {run.notified} notified."
