@@ -1,13 +1,19 @@
 """Writes that concern users themselves: their inbox."""
 
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import override
 
 from accounts.models import Notification, User
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -29,7 +35,38 @@ def notify(messages: list[Message]) -> None:
         if m.recipient.email
     ]
     if mails:
-        transaction.on_commit(lambda: send_mass_mail(mails, fail_silently=True))
+        transaction.on_commit(lambda: _send(mails))
+
+
+def _send(mails) -> None:
+    # The inbox already holds every message; a mail server that is down must not undo the job that raised them.
+    try:
+        send_mass_mail(mails)
+    except Exception:
+        log.exception("could not send %d notification e-mails", len(mails))
+
+
+def notify_flags_once(
+    flags: list,
+    *,
+    recipients: Callable[[object], Iterable[User | None]],
+    message: Callable[[User, list], Message],
+) -> int:
+    """Notify the recipients of flags not yet notified in their current kind, one message each, then mark them.
+
+    The jobs that raise flags (visits, milestones) call this with their open,
+    not-yet-notified flags, locked; a flag is notified once per kind however
+    often the job runs, and a job killed before this point notifies on its next run.
+    """
+    by_recipient: dict[User, list] = defaultdict(list)
+    for flag in flags:
+        for person in set(recipients(flag)) - {None}:
+            by_recipient[person].append(flag)
+    with override(settings.LANGUAGE_CODE):
+        notify([message(person, person_flags) for person, person_flags in by_recipient.items()])
+    for kind in {flag.kind for flag in flags}:
+        type(flags[0]).objects.filter(pk__in=[f.pk for f in flags if f.kind == kind]).update(notified_kind=kind)
+    return len(flags)
 
 
 def notifications_mark_read(*, user, pks=None) -> int:

@@ -4,17 +4,15 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from accounts.models import Role, User
-from accounts.services import Message, notify
+from accounts.services import Message, notify_flags_once
 from infrastructure.deadlines import Deadlines, Light, LightConditions, load_deadlines, milestone_light
 from infrastructure.models import (
     MILESTONE_OF_STATUS,
@@ -235,15 +233,11 @@ def _notify_unnotified(deadlines: Deadlines) -> int:
     towns = {flag.project.village.town_id for flag in flags}
     for official in User.objects.filter(role=Role.OFFICIAL, is_active=True, town_id__in=towns).order_by("pk"):
         officials[official.town_id].append(official)
-    by_recipient: dict[User, list[MilestoneFlag]] = defaultdict(list)
-    for flag in flags:
-        for official in officials[flag.project.village.town_id]:
-            by_recipient[official].append(flag)
-    with override(settings.LANGUAGE_CODE):
-        notify([_message(person, person_flags, deadlines) for person, person_flags in by_recipient.items()])
-    for kind in FlagKind.values:
-        MilestoneFlag.objects.filter(pk__in=[f.pk for f in flags if f.kind == kind]).update(notified_kind=kind)
-    return len(flags)
+    return notify_flags_once(
+        flags,
+        recipients=lambda flag: officials[flag.project.village.town_id],
+        message=lambda person, person_flags: _message(person, person_flags, deadlines),
+    )
 
 
 def _message(person: User, flags: list[MilestoneFlag], deadlines: Deadlines) -> Message:

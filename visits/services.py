@@ -12,10 +12,9 @@ from django.db.models import Exists, F, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from accounts.models import Role, User
-from accounts.services import Message, notify
+from accounts.services import Message, notify_flags_once
 from households.choices import AssessmentItem
 from households.models import Assessment, Assignment, Household
 from households.services import assessment_record
@@ -215,15 +214,9 @@ def _notify_unnotified() -> int:
     if not flags:
         return 0
     cadres = _cadres_of({flag.household.village_id for flag in flags})
-    by_recipient: dict[User, list[VisitFlag]] = defaultdict(list)
-    for flag in flags:
-        for person in {flag.visitor, *cadres.get(flag.household.village_id, [])} - {None}:
-            by_recipient[person].append(flag)
-    with override(settings.LANGUAGE_CODE):
-        notify([_message(person, person_flags) for person, person_flags in by_recipient.items()])
-    for kind in FlagKind.values:
-        VisitFlag.objects.filter(pk__in=[f.pk for f in flags if f.kind == kind]).update(notified_kind=kind)
-    return len(flags)
+    return notify_flags_once(
+        flags, recipients=lambda flag: [flag.visitor, *cadres.get(flag.household.village_id, [])], message=_message
+    )
 
 
 def _cadres_of(village_ids) -> dict[int, list[User]]:
