@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from households import panels, selectors, services
@@ -20,11 +21,21 @@ from households.forms import (
     StatusChangeForm,
 )
 from households.models import Household, IncomeRecord
+from households.resources import ClassResource, HouseholdResource, IncomeFlagResource
 from townaid.pagination import paginate, query_without_page
+from townaid.spreadsheets import export_response, wants_export
 
 
 def household_list(request):
     households = HouseholdFilter(request.GET, queryset=selectors.household_list(user=request.user), user=request.user)
+    if wants_export(request):
+        return export_response(
+            request,
+            resource=HouseholdResource(),
+            queryset=households.qs,
+            title=gettext_lazy("Households"),
+            filename="households",
+        )
     page, query = paginate(request, households.qs)
     return render(
         request,
@@ -172,6 +183,14 @@ def income_flagged(request):
             flag=data.get("flag", ""),
             status=data.get("status", ""),
         )
+        if wants_export(request):
+            return export_response(
+                request,
+                resource=IncomeFlagResource(line=line),
+                queryset=households,
+                title=gettext_lazy("Income flags"),
+                filename=f"income-flags-{line.year}",
+            )
         page, _query = paginate(request, households)
         page.object_list = [selectors.FlaggedHousehold(household) for household in page.object_list]
     return render(
@@ -195,9 +214,17 @@ def classification_list(request):
     form.is_valid()  # an invalid filter is shown with its error and left out
     data = form.cleaned_data
     households = selectors.exited_by_class(user=request.user, village=data.get("village"))
+    listed = selectors.with_list_joins(selectors.filter_by_class(households, data.get("exit_class", "")))
+    if wants_export(request):
+        return export_response(
+            request,
+            resource=ClassResource(),
+            queryset=listed,
+            title=gettext_lazy("Classes after exit"),
+            filename="classes-after-exit",
+        )
     counts = selectors.class_counts(households)
-    households = selectors.with_list_joins(selectors.filter_by_class(households, data.get("exit_class", "")))
-    page, query = paginate(request, households)
+    page, query = paginate(request, listed)
     page.object_list = [selectors.ClassifiedHousehold(household) for household in page.object_list]
     return render(
         request,

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
@@ -20,7 +21,9 @@ from infrastructure import selectors, services
 from infrastructure.deadlines import Light, load_deadlines, milestone_states, project_light
 from infrastructure.forms import AdvanceForm, ProjectFilter, ProjectForm, VillagePickForm
 from infrastructure.models import DocumentKind, Milestone, MilestoneFlag, Project, ProjectDocument
+from infrastructure.resources import ProjectResource
 from townaid.pagination import paginate
+from townaid.spreadsheets import export_response, wants_export
 
 
 def project_list(request):
@@ -33,11 +36,18 @@ def project_list(request):
         years=selectors.project_years(user=request.user),
     )
     projects = filterset.qs
-    counts = selectors.light_counts(projects)
     light = request.GET.get("light", "")
-    if light in Light.values:
-        projects = projects.filter(light=light)
-    page, query = paginate(request, projects)
+    listed = projects.filter(light=light) if light in Light.values else projects
+    if wants_export(request):
+        return export_response(
+            request,
+            resource=ProjectResource(),
+            queryset=listed,
+            title=gettext_lazy("Infrastructure projects"),
+            filename="infrastructure-projects",
+        )
+    counts = selectors.light_counts(projects)
+    page, query = paginate(request, listed)
     chosen = filterset.form.cleaned_data.get("year") if filterset.form.is_valid() else None
     year = int(chosen) if chosen else today.year
     return render(

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "assistance",
     "visits",
     "infrastructure",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -245,6 +246,8 @@ LOGGING = {
 
 # ---------------------------------------------------------------- domain
 HOUSEHOLDS_PER_PAGE = envint("HOUSEHOLDS_PER_PAGE", 50)
+# The most rows an Excel download holds; a longer list asks the user to narrow it first.
+EXPORT_MAX_ROWS = envint("EXPORT_MAX_ROWS", 100_000)
 LOAN_DUE_SOON_DAYS = envint("LOAN_DUE_SOON_DAYS", 30)
 # From this day of a period's last month, visits not yet logged are flagged as due soon.
 VISIT_DUE_SOON_DAY = envint("VISIT_DUE_SOON_DAY", 20)

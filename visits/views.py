@@ -6,20 +6,32 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 
 from households.models import Assignment, Household, Village
 from townaid.pagination import paginate
+from townaid.spreadsheets import export_response, wants_export
 from visits import selectors, services
 from visits.forms import HouseholdNumberForm, VisitForm
 from visits.models import FlagKind, Visit, VisitorRole, VisitPhoto
+from visits.resources import ComplianceResource, DueVisitResource, VisitFlagResource, VisitResource, compliance_lines
 
 
 def due_list(request):
     today = timezone.localdate()
     due = selectors.visits_due(user=request.user, on=today)
+    if wants_export(request):
+        return export_response(
+            request,
+            resource=DueVisitResource(),
+            queryset=due,
+            title=gettext_lazy("My visits due"),
+            filename="visits-due",
+        )
     return render(request, "visits/due_list.html", {"due": due, "today": today})
 
 
@@ -81,6 +93,14 @@ def flag_list(request):
     village = request.GET.get("village", "")
     if village.isdigit():
         flags = flags.filter(household__village_id=village)
+    if wants_export(request):
+        return export_response(
+            request,
+            resource=VisitFlagResource(),
+            queryset=flags,
+            title=gettext_lazy("Visits not logged in time"),
+            filename="visit-flags",
+        )
     page, query = paginate(request, flags)
     return render(
         request,
@@ -104,6 +124,14 @@ def visit_list(request):
     month = _month(request)
     if month is not None:
         visits = visits.filter(visited_on__year=month.year, visited_on__month=month.month)
+    if wants_export(request):
+        return export_response(
+            request,
+            resource=VisitResource(),
+            queryset=visits,
+            title=gettext_lazy("Visits"),
+            filename="visits",
+        )
     page, query = paginate(request, visits)
     return render(request, "visits/visit_list.html", {"page": page, "query": query, "number": number, "month": month})
 
@@ -125,10 +153,25 @@ def photo(request, pk):
 def compliance(request):
     month = _month(request) or timezone.localdate().replace(day=1)
     villages, visitors, total = selectors.compliance(user=request.user, month=month)
+    if wants_export(request):
+        return export_response(
+            request,
+            resource=ComplianceResource(),
+            queryset=compliance_lines(villages, visitors, total),
+            title=format_lazy("{} {:%Y-%m}", gettext_lazy("Visit compliance"), month),
+            filename=f"visit-compliance-{month:%Y-%m}",
+        )
     return render(
         request,
         "visits/compliance.html",
-        {"month": month, "villages": villages, "visitors": visitors, "total": total},
+        {
+            "month": month,
+            "villages": villages,
+            "visitors": visitors,
+            "total": total,
+            # The month shown, even when it was the default, so that a download matches the page.
+            "query": urlencode({"month": f"{month:%Y-%m}"}),
+        },
     )
 
 

@@ -3,18 +3,26 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assistance import selectors
 from assistance.forms import AssignmentForm
+from assistance.resources import GuaranteeGapResource
 from assistance.services.guarantee import assignment_set
 from households.choices import AssignmentRole
 from households.filters import HouseholdFilter
 from households.models import Household
 from townaid.pagination import paginate
+from townaid.spreadsheets import export_response, wants_export
 
 
 def gap_list(request):
     households = HouseholdFilter(request.GET, queryset=selectors.guarantee_gaps(user=request.user), user=request.user)
+    if wants_export(request):
+        title = gettext_lazy("Two-person guarantee gaps")
+        return export_response(
+            request, resource=GuaranteeGapResource(), queryset=households.qs, title=title, filename="guarantee-gaps"
+        )
     page, query = paginate(request, households.qs)
     return render(request, "assistance/gap_list.html", {"filter": households, "page": page, "query": query})
 

@@ -3,10 +3,12 @@
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assistance import selectors as selectors
 from assistance.forms import InstalmentFilter, LoanFilter, LoanForm, RepaymentForm
 from assistance.models import Loan
+from assistance.resources import InstalmentResource, LoanResource
 from assistance.services import loans as services
 from assistance.services.loans import due_soon_days
 from assistance.views.programmes import (
@@ -21,14 +23,28 @@ from assistance.views.programmes import (
 
 def loan_list(request):
     loans = LoanFilter(request.GET, queryset=selectors.loan_list(user=request.user), user=request.user)
-    return list_page(request, filterset=loans, template="assistance/loans/loan_list.html")
+    return list_page(
+        request,
+        filterset=loans,
+        template="assistance/loans/loan_list.html",
+        resource=LoanResource(),
+        title=gettext_lazy("Small poverty-alleviation loans"),
+        filename="loans",
+    )
 
 
 def instalment_list(request):
     instalments = InstalmentFilter(
         request.GET, queryset=selectors.instalment_list(user=request.user), user=request.user
     )
-    return list_page(request, filterset=instalments, template="assistance/loans/instalment_list.html")
+    return list_page(
+        request,
+        filterset=instalments,
+        template="assistance/loans/instalment_list.html",
+        resource=InstalmentResource(),
+        title=gettext_lazy("Instalments due and overdue"),
+        filename="instalments-due",
+    )
 
 
 def loan_detail(request, pk):

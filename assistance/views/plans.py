@@ -2,16 +2,20 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assistance import selectors
 from assistance.forms import MeasureForm, PlanForm
 from assistance.models import Measure, Plan
+from assistance.resources import MissingPlanResource
 from assistance.services.plans import plan_default_analysis, plan_save
 from households.choices import HouseholdStatus
 from households.filters import HouseholdFilter
 from households.models import FIRST_REGISTRY_YEAR, LAST_PLAUSIBLE_YEAR, Household
 from townaid.pagination import paginate
+from townaid.spreadsheets import export_response, wants_export
 
 # A missing-plan list covers these by default; exited households are listed when asked for.
 PLAN_EXPECTED = [HouseholdStatus.UNEXITED, HouseholdStatus.MONITORED]
@@ -23,6 +27,16 @@ def missing_plan_list(request):
     if not request.GET.get("status"):
         households = households.filter(status__in=PLAN_EXPECTED)
     households = HouseholdFilter(request.GET, queryset=households, user=request.user)
+    if wants_export(request):
+        # format_lazy, not %: the sheet's title follows the workbook's language.
+        title = format_lazy("{} {}", gettext_lazy("Households without a plan"), year)
+        return export_response(
+            request,
+            resource=MissingPlanResource(),
+            queryset=households.qs,
+            title=title,
+            filename=f"households-without-plan-{year}",
+        )
     page, query = paginate(request, households.qs)
     return render(
         request,

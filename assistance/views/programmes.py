@@ -14,7 +14,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from assistance import resources
 from assistance import selectors as selectors
 from assistance.forms import (
     ExampleFilter,
@@ -50,6 +52,7 @@ from assistance.models import (
 from assistance.services import programmes as services
 from households.models import Household, Village
 from townaid.pagination import paginate
+from townaid.spreadsheets import export_response, wants_export
 
 PER_PAGE = 30
 FORM_TEMPLATE = "assistance/programmes/programme_form.html"
@@ -59,8 +62,13 @@ PICK_TEMPLATE = "assistance/programmes/pick_form.html"
 # ---------------------------------------------------------------- the shared rhythm
 
 
-def list_page(request, *, filterset, template):
-    """A filtered, paginated list; the filter's queryset is already scoped and joined."""
+def list_page(request, *, filterset, template, resource, title, filename: str):
+    """A filtered, paginated list, or all its rows as a workbook; the filter's queryset is already scoped and joined.
+
+    `title` names the workbook's sheet: lazy, so that it follows the workbook's language.
+    """
+    if wants_export(request):
+        return export_response(request, resource=resource, queryset=filterset.qs, title=title, filename=filename)
     page, query = paginate(request, filterset.qs, PER_PAGE)
     context = {"filter": filterset, "page": page, "query": query, "can_create": request.user.scope.can_edit}
     return render(request, template, context)
@@ -204,7 +212,14 @@ def _save_form(form):
 
 def training_list(request):
     sessions = TrainingFilter(request.GET, queryset=selectors.training_list(user=request.user), user=request.user)
-    return list_page(request, filterset=sessions, template="assistance/programmes/training_list.html")
+    return list_page(
+        request,
+        filterset=sessions,
+        template="assistance/programmes/training_list.html",
+        resource=resources.TrainingResource(),
+        title=gettext_lazy("Training sessions"),
+        filename="training-sessions",
+    )
 
 
 def training_detail(request, pk):
@@ -236,7 +251,14 @@ def _save_welfare_job(form):
 
 def welfare_job_list(request):
     jobs = WelfareJobFilter(request.GET, queryset=selectors.welfare_job_list(user=request.user), user=request.user)
-    return list_page(request, filterset=jobs, template="assistance/programmes/welfare_job_list.html")
+    return list_page(
+        request,
+        filterset=jobs,
+        template="assistance/programmes/welfare_job_list.html",
+        resource=resources.WelfareJobResource(),
+        title=gettext_lazy("Public-welfare jobs"),
+        filename="welfare-jobs",
+    )
 
 
 def welfare_job_detail(request, pk):
@@ -270,7 +292,14 @@ def welfare_job_edit(request, pk):
 
 def pv_station_list(request):
     stations = PVStationFilter(request.GET, queryset=selectors.pv_station_list(user=request.user), user=request.user)
-    return list_page(request, filterset=stations, template="assistance/programmes/pv_station_list.html")
+    return list_page(
+        request,
+        filterset=stations,
+        template="assistance/programmes/pv_station_list.html",
+        resource=resources.PVStationResource(),
+        title=gettext_lazy("Photovoltaic stations"),
+        filename="pv-stations",
+    )
 
 
 def pv_station_detail(request, pk):
@@ -357,7 +386,14 @@ def pv_share_edit(request, pk):
 
 def industry_list(request):
     supports = IndustryFilter(request.GET, queryset=selectors.industry_list(user=request.user), user=request.user)
-    return list_page(request, filterset=supports, template="assistance/programmes/industry_list.html")
+    return list_page(
+        request,
+        filterset=supports,
+        template="assistance/programmes/industry_list.html",
+        resource=resources.IndustryResource(),
+        title=gettext_lazy("Industry support"),
+        filename="industry-support",
+    )
 
 
 def industry_detail(request, pk):
@@ -385,7 +421,14 @@ def industry_edit(request, pk):
 
 def reward_list(request):
     rewards = RewardFilter(request.GET, queryset=selectors.reward_list(user=request.user), user=request.user)
-    return list_page(request, filterset=rewards, template="assistance/programmes/reward_list.html")
+    return list_page(
+        request,
+        filterset=rewards,
+        template="assistance/programmes/reward_list.html",
+        resource=resources.RewardResource(),
+        title=gettext_lazy("Rewards instead of subsidies"),
+        filename="rewards",
+    )
 
 
 def reward_detail(request, pk):
@@ -405,7 +448,14 @@ def reward_edit(request, pk):
 
 def example_list(request):
     examples = ExampleFilter(request.GET, queryset=selectors.example_list(user=request.user), user=request.user)
-    return list_page(request, filterset=examples, template="assistance/programmes/example_list.html")
+    return list_page(
+        request,
+        filterset=examples,
+        template="assistance/programmes/example_list.html",
+        resource=resources.ExampleResource(),
+        title=gettext_lazy("Positive and negative examples"),
+        filename="examples",
+    )
 
 
 def example_detail(request, pk):
@@ -432,7 +482,14 @@ def five_mutual_list(request):
     activities = FiveMutualFilter(
         request.GET, queryset=selectors.five_mutual_list(user=request.user), user=request.user
     )
-    return list_page(request, filterset=activities, template="assistance/programmes/five_mutual_list.html")
+    return list_page(
+        request,
+        filterset=activities,
+        template="assistance/programmes/five_mutual_list.html",
+        resource=resources.FiveMutualResource(),
+        title=gettext_lazy("Five-mutual activities"),
+        filename="five-mutual-activities",
+    )
 
 
 def five_mutual_detail(request, pk):

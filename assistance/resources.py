@@ -1,0 +1,363 @@
+"""Column maps of the assistance lists' Excel downloads (written by townaid.spreadsheets).
+
+Each resource exports the rows its list page shows, and a little more an office
+files them by, from the queryset that page paginates (scoped, filtered, joined):
+every value comes from a column, a join or an annotation the list's selector
+already loads, so an export runs no per-row query. Headers are translatable
+labels, choices leave as their labels, related rows as their names, ID numbers
+only masked. Labels are made text inside the dehydrate methods: the workbook's
+language is active only while the rows are read, not when the cells are written.
+"""
+
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from import_export import resources, widgets
+from import_export.fields import Field
+
+from assistance.models import (
+    FiveMutualActivity,
+    IndustrySupport,
+    Instalment,
+    InstalmentFlag,
+    Loan,
+    PVStation,
+    Reward,
+    TrainingSession,
+    TypicalExample,
+    WelfareJob,
+)
+from households.choices import AssignmentRole, HouseholdStatus
+from households.models import Household
+from households.resources import LIST_SEPARATOR, HouseholdColumns
+
+
+def field_label(model, name: str):
+    """A model field's own (translated) name as a column header."""
+    return capfirst(model._meta.get_field(name).verbose_name)
+
+
+def text_field(attribute: str, header) -> Field:
+    return Field(attribute=attribute, column_name=header)
+
+
+def number_field(attribute: str, header) -> Field:
+    """A number kept numeric (townaid.spreadsheets exports with force_native_type)."""
+    return Field(attribute=attribute, column_name=header, widget=widgets.NumberWidget())
+
+
+def date_field(attribute: str, header) -> Field:
+    return Field(attribute=attribute, column_name=header, widget=widgets.DateWidget())
+
+
+def dehydrated_field(header) -> Field:
+    """A column filled by the resource's dehydrate_<name> method."""
+    return Field(column_name=header)
+
+
+def yes_no(value: bool) -> str:
+    return str(_("Yes") if value else _("No"))
+
+
+# ---------------------------------------------------------------- household lists
+
+
+class GuaranteeGapResource(HouseholdColumns):
+    """assistance:gaps: who the household has, and which person of the two-person guarantee is missing."""
+
+    group = text_field("group__name", _("Villager group"))
+    responsible = dehydrated_field(_("Responsible person"))
+    support_unit = dehydrated_field(_("Support unit"))
+    contact = dehydrated_field(_("Contact person"))
+
+    class Meta:
+        model = Household
+        fields = (
+            "number",
+            "village",
+            "group",
+            "head",
+            "head_id_number",
+            "status",
+            "responsible",
+            "support_unit",
+            "contact",
+        )
+        export_order = fields
+
+    def dehydrate_responsible(self, household):
+        return self._people(household, AssignmentRole.RESPONSIBLE) or str(_("Missing"))
+
+    def dehydrate_support_unit(self, household):
+        units = (a.support_unit for a in self._current(household, AssignmentRole.RESPONSIBLE))
+        return LIST_SEPARATOR.join(unit.name for unit in units if unit)
+
+    def dehydrate_contact(self, household):
+        needed = household.status == HouseholdStatus.UNEXITED
+        return self._people(household, AssignmentRole.CONTACT) or (str(_("Missing")) if needed else "")
+
+    def _current(self, household, role):
+        return [a for a in household.current_assignments if a.role == role]
+
+    def _people(self, household, role) -> str:
+        return LIST_SEPARATOR.join(str(a.person) for a in self._current(household, role))
+
+
+class MissingPlanResource(HouseholdColumns):
+    """assistance:plans-missing: the households still without a plan for the year, with their main cause."""
+
+    group = text_field("group__name", _("Villager group"))
+    main_cause = dehydrated_field(_("Main poverty cause"))
+
+    class Meta:
+        model = Household
+        fields = ("number", "village", "group", "head", "head_id_number", "status", "main_cause")
+        export_order = fields
+
+    def dehydrate_main_cause(self, household):
+        return household.get_main_cause_display()
+
+
+# ---------------------------------------------------------------- loans
+
+
+class LoanResource(resources.ModelResource):
+    """assistance:loan-list (assistance.selectors.loan_list: household, village, borrower and figures)."""
+
+    household_number = text_field("household__number", _("Household number"))
+    village = text_field("household__village__name", _("Village"))
+    borrower = text_field("borrower__name", _("Borrower"))
+    borrower_id_number = dehydrated_field(_("ID number"))
+    bank = text_field("bank", _("Bank"))
+    amount = number_field("amount", _("Amount (yuan)"))
+    issued_on = date_field("issued_on", _("Issue date"))
+    term_months = number_field("term_months", field_label(Loan, "term_months"))
+    annual_rate = number_field("annual_rate", field_label(Loan, "annual_rate"))
+    interest_subsidised = dehydrated_field(_("Interest subsidised"))
+    repayment_method = dehydrated_field(_("Repayment method"))
+    purpose = text_field("purpose", _("Purpose"))
+    status = dehydrated_field(_("Status"))
+    repaid_on = date_field("repaid_on", _("Repaid on"))
+    outstanding = number_field("outstanding", _("Still owed (yuan)"))
+    next_due_date = date_field("next_due_date", _("Next instalment"))
+    next_amount = number_field("next_amount", _("Next instalment (yuan)"))
+    flag = dehydrated_field(_("Flag"))
+
+    class Meta:
+        model = Loan
+        fields = (
+            "household_number",
+            "village",
+            "borrower",
+            "borrower_id_number",
+            "bank",
+            "amount",
+            "issued_on",
+            "term_months",
+            "annual_rate",
+            "interest_subsidised",
+            "repayment_method",
+            "purpose",
+            "status",
+            "repaid_on",
+            "outstanding",
+            "next_due_date",
+            "next_amount",
+            "flag",
+        )
+        export_order = fields
+
+    def dehydrate_borrower_id_number(self, loan):
+        return loan.borrower.masked_id_number if loan.borrower else ""
+
+    def dehydrate_interest_subsidised(self, loan):
+        return yes_no(loan.interest_subsidised)
+
+    def dehydrate_repayment_method(self, loan):
+        return loan.get_repayment_method_display()
+
+    def dehydrate_status(self, loan):
+        return str(loan.status.label)
+
+    def dehydrate_flag(self, loan):
+        if loan.has_overdue:
+            return str(InstalmentFlag.OVERDUE.label)
+        return str(InstalmentFlag.DUE_SOON.label) if loan.has_due_soon else ""
+
+
+class InstalmentResource(resources.ModelResource):
+    """assistance:instalment-list (assistance.selectors.instalment_list: loan, household, village, borrower)."""
+
+    due_date = date_field("due_date", _("Due date"))
+    flag = dehydrated_field(_("Flag"))
+    household_number = text_field("loan__household__number", _("Household number"))
+    village = text_field("loan__household__village__name", _("Village"))
+    borrower = text_field("loan__borrower__name", _("Borrower"))
+    bank = text_field("loan__bank", _("Bank"))
+    loan_amount = number_field("loan__amount", _("Loan amount (yuan)"))
+    instalment_number = number_field("number", _("Instalment"))
+    amount_due = number_field("amount_due", field_label(Instalment, "amount_due"))
+    amount_paid = number_field("amount_paid", field_label(Instalment, "amount_paid"))
+    amount_owed = number_field("amount_owed", _("Still owed (yuan)"))
+
+    class Meta:
+        model = Instalment
+        fields = (
+            "due_date",
+            "flag",
+            "household_number",
+            "village",
+            "borrower",
+            "bank",
+            "loan_amount",
+            "instalment_number",
+            "amount_due",
+            "amount_paid",
+            "amount_owed",
+        )
+        export_order = fields
+
+    def dehydrate_flag(self, instalment):
+        return instalment.get_flag_display()
+
+
+# ---------------------------------------------------------------- village programmes
+
+
+class TrainingResource(resources.ModelResource):
+    """assistance:training-list (with its village and attendee count)."""
+
+    held_on = date_field("held_on", _("Date"))
+    topic = text_field("topic", _("Topic"))
+    kind = dehydrated_field(_("Kind"))
+    village = text_field("village__name", _("Village"))
+    organiser = text_field("organiser", _("Organiser"))
+    location = text_field("location", _("Location"))
+    attendee_count = number_field("attendee_count", _("Attendees"))
+
+    class Meta:
+        model = TrainingSession
+        fields = ("held_on", "topic", "kind", "village", "organiser", "location", "attendee_count")
+        export_order = fields
+
+    def dehydrate_kind(self, session):
+        return session.get_kind_display()
+
+
+class WelfareJobResource(resources.ModelResource):
+    """assistance:welfare-job-list (with the member, their household and the village)."""
+
+    member = text_field("member__name", _("Member"))
+    member_id_number = dehydrated_field(_("ID number"))
+    household_number = text_field("member__household__number", _("Household number"))
+    village = text_field("village__name", _("Village"))
+    post = dehydrated_field(_("Post"))
+    monthly_pay = number_field("monthly_pay", _("Monthly pay (yuan)"))
+    start_date = date_field("start_date", _("Start date"))
+    end_date = date_field("end_date", _("End date"))
+
+    class Meta:
+        model = WelfareJob
+        fields = (
+            "member",
+            "member_id_number",
+            "household_number",
+            "village",
+            "post",
+            "monthly_pay",
+            "start_date",
+            "end_date",
+        )
+        export_order = fields
+
+    def dehydrate_member_id_number(self, job):
+        return job.member.masked_id_number
+
+    def dehydrate_post(self, job):
+        return job.get_post_display()
+
+
+class PVStationResource(resources.ModelResource):
+    """assistance:pv-station-list (with the latest year's income)."""
+
+    name = text_field("name", _("Station"))
+    village = text_field("village__name", _("Village"))
+    capacity_kw = number_field("capacity_kw", _("Capacity (kW)"))
+    built_year = number_field("built_year", _("Year built"))
+    latest_year = number_field("latest_year", _("Year of the latest income"))
+    latest_income = number_field("latest_income", _("Latest income (yuan)"))
+
+    class Meta:
+        model = PVStation
+        fields = ("name", "village", "capacity_kw", "built_year", "latest_year", "latest_income")
+        export_order = fields
+
+
+class IndustryResource(resources.ModelResource):
+    """assistance:industry-list (with the number of households supported)."""
+
+    year = number_field("year", _("Year"))
+    industry = text_field("industry", _("Industry"))
+    drive = dehydrated_field(_("Drive"))
+    partner = text_field("partner", _("Enterprise or cooperative"))
+    village = text_field("village__name", _("Village"))
+    household_count = number_field("household_count", _("Households"))
+    description = text_field("description", _("Description"))
+
+    class Meta:
+        model = IndustrySupport
+        fields = ("year", "industry", "drive", "partner", "village", "household_count", "description")
+        export_order = fields
+
+    def dehydrate_drive(self, support):
+        return support.get_drive_display()
+
+
+class FiveMutualResource(resources.ModelResource):
+    """assistance:five-mutual-list (with its type and the number of households taking part)."""
+
+    held_on = date_field("held_on", _("Date"))
+    activity_type = text_field("type__name", _("Activity type"))
+    village = text_field("village__name", _("Village"))
+    description = text_field("description", _("Description"))
+    household_count = number_field("household_count", _("Households"))
+
+    class Meta:
+        model = FiveMutualActivity
+        fields = ("held_on", "activity_type", "village", "description", "household_count")
+        export_order = fields
+
+
+# ---------------------------------------------------------------- household programmes
+
+
+class RewardResource(resources.ModelResource):
+    """assistance:reward-list (with the household and its village)."""
+
+    awarded_on = date_field("awarded_on", _("Date"))
+    household_number = text_field("household__number", _("Household number"))
+    village = text_field("household__village__name", _("Village"))
+    amount = number_field("amount", _("Amount (yuan)"))
+    reason = text_field("reason", _("Reason"))
+
+    class Meta:
+        model = Reward
+        fields = ("awarded_on", "household_number", "village", "amount", "reason")
+        export_order = fields
+
+
+class ExampleResource(resources.ModelResource):
+    """assistance:example-list (with the household and its village)."""
+
+    noted_on = date_field("noted_on", _("Date"))
+    household_number = text_field("household__number", _("Household number"))
+    kind = dehydrated_field(_("Kind"))
+    village = text_field("household__village__name", _("Village"))
+    description = text_field("description", _("Description"))
+
+    class Meta:
+        model = TypicalExample
+        fields = ("noted_on", "household_number", "kind", "village", "description")
+        export_order = fields
+
+    def dehydrate_kind(self, example):
+        return example.get_kind_display()
