@@ -1,15 +1,25 @@
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.models import Notification, Role
+from accounts.models import Notification, Reach
 from accounts.services import notifications_mark_read
 from townaid.pagination import paginate
 
 
 def home(request):
-    """Send each role to its landing page: responsible persons to the visits they owe, others to the households."""
-    if request.user.role == Role.RESPONSIBLE:
-        return redirect("visits:due")
+    """Send each user to their landing page, by how far they reach.
+
+    Officials and admins: the town dashboard. Cadres and team members: their
+    (first) village's dashboard. Responsible persons: the households they answer
+    for. A user with no scope: the (empty) household list, which says so.
+    """
+    scope = request.user.scope
+    if scope.reach in (Reach.TOWN, Reach.EVERYTHING):
+        return redirect("reports:town")
+    if scope.reach is Reach.VILLAGES:
+        return redirect("reports:village", pk=min(scope.village_ids))
+    if scope.reach is Reach.ASSIGNED:
+        return redirect("reports:mine")
     return redirect("households:list")
 
 

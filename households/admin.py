@@ -13,6 +13,7 @@ from households.models import (
     Member,
     StatusChange,
     SupportUnit,
+    Target,
     Town,
     Village,
     VillagerGroup,
@@ -37,6 +38,12 @@ class ScopedAdmin(admin.ModelAdmin):
 class TownAdmin(ScopedAdmin):
     list_display = ("name", "code")
     search_fields = ("name", "code")
+
+
+@admin.register(Target)
+class TargetAdmin(ScopedAdmin):
+    list_display = ("town", "year", "households", "people", "note")
+    list_filter = ("year",)
 
 
 @admin.register(Village)

@@ -84,6 +84,18 @@ class TownQuerySet(ScopedQuerySet):
         return super().visible_to(user).distinct()
 
 
+class TownChildQuerySet(ScopedQuerySet):
+    """Rows that belong to a town (its yearly targets): visible to whoever sees the town."""
+
+    def scope_filter(self, scope):
+        q = town_filter(scope)
+        if q is None:
+            return None
+        from households.models import Town
+
+        return Q(town__in=Town.objects.filter(q).values("pk"))
+
+
 class VillageQuerySet(ScopedQuerySet):
     def scope_filter(self, scope):
         return village_filter(scope)

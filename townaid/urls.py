@@ -15,5 +15,6 @@ urlpatterns = [
     path("assistance/", include("assistance.urls")),
     path("visits/", include("visits.urls")),
     path("infrastructure/", include("infrastructure.urls")),
+    path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -186,6 +186,8 @@ class VisitFlag(models.Model):
         indexes = [
             models.Index(fields=["visitor", "cleared_at"], name="visitflag_visitor_open"),
             models.Index(fields=["kind", "cleared_at"], name="visitflag_kind_open"),
+            # The monthly report: flags raised in a month.
+            models.Index(fields=["raised_at"], name="visitflag_raised"),
         ]
 
     def __str__(self):

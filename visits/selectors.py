@@ -99,6 +99,7 @@ def visit_detail(*, user, pk: int) -> Visit:
 @dataclass
 class ComplianceRow:
     label: str
+    key: int | None = None  # the village's or visitor's id
     required: int = 0
     done: int = 0
 
@@ -107,17 +108,22 @@ class ComplianceRow:
         return self.done / self.required if self.required else None
 
 
-def compliance(*, user, month: dt.date) -> tuple[list[ComplianceRow], list[ComplianceRow], ComplianceRow]:
+def compliance(
+    *, user, month: dt.date, by_visitor: bool = True, village_id: int | None = None
+) -> tuple[list[ComplianceRow], list[ComplianceRow], ComplianceRow]:
     """Visits done / required for a month, per village and per visitor, for the households in scope.
 
     A monthly rule counts for its month; a quarterly rule for the quarter that
     holds the month (visits so far in that quarter count as done). Two queries
-    per active rule, whatever the number of households.
+    per active rule, whatever the number of households; one when the visitors
+    are not asked for (dashboards).
     """
     villages: dict[int, ComplianceRow] = {}
     visitors: dict[int, ComplianceRow] = {}
     total = ComplianceRow(label="")
     households = Household.objects.visible_to(user)
+    if village_id is not None:
+        households = households.filter(village_id=village_id)
     for rule in VisitRule.objects.filter(active=True):
         period = period_of(month, rule.period)
         visited = Exists(
@@ -129,11 +135,15 @@ def compliance(*, user, month: dt.date) -> tuple[list[ComplianceRow], list[Compl
         for row in required.values("village_id", "village__name").annotate(
             required=Count("pk"), done=Count("pk", filter=Q(visited))
         ):
-            entry = villages.setdefault(row["village_id"], ComplianceRow(label=row["village__name"]))
+            entry = villages.setdefault(
+                row["village_id"], ComplianceRow(label=row["village__name"], key=row["village_id"])
+            )
             entry.required += row["required"]
             entry.done += row["done"]
             total.required += row["required"]
             total.done += row["done"]
+        if not by_visitor:
+            continue
         visited_by_role = Exists(
             Visit.objects.filter(
                 household=OuterRef("household"), role=rule.visitor_role, visited_on__range=(period.start, period.end)
@@ -144,7 +154,7 @@ def compliance(*, user, month: dt.date) -> tuple[list[ComplianceRow], list[Compl
             required=Count("pk"), done=Count("pk", filter=Q(visited_by_role))
         ):
             name = f"{row['person__last_name']}{row['person__first_name']}" or row["person__username"]
-            entry = visitors.setdefault(row["person_id"], ComplianceRow(label=name))
+            entry = visitors.setdefault(row["person_id"], ComplianceRow(label=name, key=row["person_id"]))
             entry.required += row["required"]
             entry.done += row["done"]
     by_label = sorted(villages.values(), key=lambda r: r.label)

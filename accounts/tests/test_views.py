@@ -6,8 +6,23 @@ from households.tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_the_home_page_sends_a_logged_in_user_to_the_household_list(client, alice):
+def test_a_cadre_lands_on_their_village_dashboard(client, alice, dongfeng):
     client.force_login(alice)
+    assert client.get("/").url == reverse("reports:village", args=[dongfeng.pk])
+
+
+def test_an_official_lands_on_the_town_dashboard(client, official):
+    client.force_login(official)
+    assert client.get("/").url == reverse("reports:town")
+
+
+def test_an_admin_lands_on_the_town_dashboard(client, db):
+    client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    assert client.get("/").url == reverse("reports:town")
+
+
+def test_a_user_without_scope_lands_on_the_empty_household_list(client, charlie):
+    client.force_login(charlie)
     assert client.get("/").url == reverse("households:list")
 
 
@@ -61,6 +76,6 @@ def test_pages_stay_chinese_for_a_browser_that_prefers_english(client, alice):
     assert '<html lang="zh-hans">' in response.text
 
 
-def test_a_responsible_person_lands_on_the_visits_they_owe(client, helper):
+def test_a_responsible_person_lands_on_the_households_they_answer_for(client, helper):
     client.force_login(helper)
-    assert client.get("/").url == reverse("visits:due")
+    assert client.get("/").url == reverse("reports:mine")

@@ -173,6 +173,8 @@ class Instalment(models.Model):
             models.Index(fields=["flag", "due_date"], name="instalment_flag_due"),
             # The daily flagging job looks only at what is still owed.
             models.Index(fields=["due_date"], condition=Q(paid_on__isnull=True), name="instalment_unpaid_due"),
+            # The monthly report: instalments that fell due in a month, paid or not.
+            models.Index(fields=["due_date"], name="instalment_due"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["loan", "number"], name="instalment_number_unique_in_loan"),

@@ -29,6 +29,7 @@ from households.choices import (
 from households.demo.families import build_members
 from households.demo.income import create_income_and_classes
 from households.demo.plan import (
+    AS_OF,
     ASSIGNED_EXITED_HOUSEHOLDS,
     ASSIGNED_FROM,
     ASSIGNED_VILLAGE,
@@ -67,6 +68,7 @@ from households.models import (
     Household,
     Member,
     StatusChange,
+    Target,
     Town,
     Village,
     VillagerGroup,
@@ -98,6 +100,7 @@ def seed(*, password: str = DEMO_PASSWORD) -> SeedResult:
     logins = ensure_users(town=town, password=password)
     if created:
         create_households(town=town, rng=random.Random(SEED))
+        create_target(town)
         for n, extend in enumerate(_extensions, 1):
             extend(town=town, rng=random.Random(SEED + n))
     return SeedResult(town=town, created=created, logins=logins, counts=town_counts(town))
@@ -141,6 +144,18 @@ def ensure_users(*, town: Town, password: str) -> list[Login]:
             user.villages.set(town.villages.filter(name=plan.village))
         logins.append(Login(plan.username, plan.role, password))
     return logins
+
+
+def create_target(town: Town) -> Target:
+    """The plan's target: lift every household still poor at the start of 2020 (25 households / 70 people)."""
+    counts = town_counts(town)
+    return Target.objects.create(
+        town=town,
+        year=AS_OF.year,
+        households=counts.unexited_households,
+        people=counts.unexited_people,
+        note="2020年脱贫攻坚工作计划",
+    )
 
 
 def town_counts(town: Town) -> TownCounts:

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from households.querysets import (
+    TownChildQuerySet,
     TownQuerySet,
     VillageChildQuerySet,
     VillageQuerySet,
@@ -31,6 +32,34 @@ class Town(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Target(models.Model):
+    """A town's campaign target for a year: how many households and people to lift out of poverty.
+
+    Data, not code: the 2020 target of the demo town is 25 households / 70 people,
+    and a county sets one per town and year.
+    """
+
+    town = models.ForeignKey(Town, verbose_name=_("town"), on_delete=models.CASCADE, related_name="targets")
+    year = models.PositiveSmallIntegerField(_("year"), validators=year_validators)
+    households = models.PositiveIntegerField(_("households to lift"))
+    people = models.PositiveIntegerField(_("people to lift"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = TownChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("campaign target")
+        verbose_name_plural = _("campaign targets")
+        ordering = ["town_id", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["town", "year"], name="one_target_per_town_and_year"),
+            models.CheckConstraint(condition=Q(people__gte=models.F("households")), name="target_people_not_fewer"),
+        ]
+
+    def __str__(self):
+        return f"{self.town} {self.year}"
 
 
 class Village(models.Model):

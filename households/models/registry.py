@@ -265,7 +265,11 @@ class StatusChange(models.Model):
         verbose_name = _("status change")
         verbose_name_plural = _("status changes")
         ordering = ["-changed_on", "-pk"]
-        indexes = [models.Index(fields=["household", "changed_on"], name="statuschange_household_date")]
+        indexes = [
+            models.Index(fields=["household", "changed_on"], name="statuschange_household_date"),
+            # The monthly report and the dashboard's burn-down read a date range across the county.
+            models.Index(fields=["changed_on"], name="statuschange_date"),
+        ]
 
     def __str__(self):
         return f"{self.household}: {self.from_status} -> {self.to_status}"
