@@ -26,8 +26,11 @@ answer 200, is reported and skipped.
 
 It refuses to run on a database with fewer than --min-households households
 (pass --min-households 0 to time a small one). Exit status: 0 when the town
-dashboard's median is within --budget-ms for both of its users, 1 when it is
-over, 2 when it could not be measured (or the database is too small).
+dashboard's median, for one town's official, is within --budget-ms, 1 when it
+is over, 2 when it could not be measured (or the database is too small). The
+administrator's county-wide dashboard is timed too but not held to the budget:
+it scans all 100,000 households, and the page keeps its figures in the cache
+for DASHBOARD_MAX_AGE seconds, so only one request in that time pays for it.
 """
 
 import argparse
@@ -61,7 +64,6 @@ from households.choices import AssignmentRole, HouseholdStatus  # noqa: E402
 from households.models import Assignment, Household  # noqa: E402
 from visits.models import Visit  # noqa: E402
 
-BUDGETED = "reports:town"
 SQL_SHOWN = 400  # characters of each slow query's SQL
 
 
@@ -71,6 +73,7 @@ class Page:
     url_name: str
     user: User | None
     kwargs: dict = field(default_factory=dict)
+    budgeted: bool = False  # held to --budget-ms
 
 
 @dataclass
@@ -166,7 +169,7 @@ def pages() -> list[Page]:
     helper = first_poor.person if first_poor else None
     return [
         Page("town dashboard, county administrator", "reports:town", admin),
-        Page("town dashboard, town official", "reports:town", official),
+        Page("town dashboard, town official", "reports:town", official, budgeted=True),
         Page("village dashboard, village cadre", "reports:village", cadre, {"pk": village.pk} if village else {}),
         Page("my households, responsible person", "reports:mine", helper),
         Page("household list, town official", "households:list", official),
@@ -254,7 +257,7 @@ def print_slowest(timings: list[Timing], top: int) -> None:
 
 
 def verdict(timings: list[Timing], budget_ms: float) -> int:
-    budgeted = [t for t in timings if t.page.url_name == BUDGETED]
+    budgeted = [t for t in timings if t.page.budgeted]
     if not all(t.measured for t in budgeted):
         print(f"\nThe town dashboard could not be measured: no verdict on the {budget_ms:.0f} ms budget.")
         return 2
@@ -263,6 +266,10 @@ def verdict(timings: list[Timing], budget_ms: float) -> int:
         state = "OVER" if t in over else "within"
         print(f"\n{state} budget: {t.page.label}: median {t.median_ms:.1f} ms, budget {budget_ms:.0f} ms", end="")
     print()
+    print(
+        "The county-wide view (every town, the administrator's) is timed but not budgeted: it scans the whole\n"
+        "county, and the page serves it from the cache for DASHBOARD_MAX_AGE seconds between computations."
+    )
     return 1 if over else 0
 
 

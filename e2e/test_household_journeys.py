@@ -16,6 +16,7 @@ def test_a_cadre_on_a_phone_finds_a_household_and_reveals_a_logged_id_number(pho
     household = HouseholdFactory(village=dongfeng)
     head = household.members.get()
     log_in(phone, "alice")
+    phone.goto("/households/")  # a cadre lands on the village dashboard
 
     phone.fill("input[name=q]", head.name)
     phone.keyboard.press("Enter")
@@ -33,6 +34,7 @@ def test_a_cadre_registers_a_family_adding_a_second_member_and_correcting_a_typo
     head_id = idnumbers.make("340321", dt.date(1968, 4, 2), idnumbers.MALE, rng)
     child_id = idnumbers.make("340321", dt.date(2009, 9, 9), idnumbers.FEMALE, rng)
     log_in(phone, "alice")
+    phone.goto("/households/")
 
     phone.click("text=新增贫困户")
     phone.fill("#id_number", "3403210019990001")

@@ -12,23 +12,31 @@ so templates cannot trigger a query.
 """
 
 import datetime as dt
+import logging
+import math
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Case, Count, F, FilteredRelation, IntegerField, Prefetch, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Reach, scope_of
 from assistance.models import Instalment, InstalmentFlag
 from households.choices import AssessmentItem, AssignmentRole, HouseholdStatus, Relation
-from households.classification import POST_EXIT_STATUSES
+from households.classification import POST_EXIT_STATUSES, ExitClass
 from households.models import Assignment, Household, IncomeLine, IncomeRecord, Member, StatusChange, Target, Village
-from households.selectors import class_counts, exited_by_class, failing_any_filter, failing_item_filter
+from households.selectors import UNCLASSIFIED, failing_any_filter, failing_item_filter
 from households.services import exit_blockers
 from infrastructure.deadlines import Light, load_deadlines
 from infrastructure.selectors import light_counts, project_list
 from visits.models import FlagKind, VisitFlag
 from visits.selectors import compliance
+
+logger = logging.getLogger(__name__)
 
 # How many of the remaining and failing households the dashboard lists by name;
 # the lists behind the links hold them all.
@@ -48,6 +56,11 @@ INCOME_BIN_LABELS = {
 
 
 # ---------------------------------------------------------------- the dataclasses the pages render
+
+
+def percent_floor(part: int, whole: int) -> int | None:
+    """A whole percentage rounded down, so that 100% means all of them and never 1,677 of 1,679."""
+    return math.floor(100 * part / whole) if whole else None
 
 
 @dataclass(frozen=True)
@@ -76,7 +89,7 @@ class TargetProgress:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.lifted_households / self.households) if self.households else 100
+        return percent_floor(self.lifted_households, self.households) if self.households else 100
 
 
 @dataclass(frozen=True)
@@ -102,12 +115,13 @@ class VillageFigures:
 
     @property
     def visit_rate(self) -> int | None:
-        return round(100 * self.visits_done / self.visits_required) if self.visits_required else None
+        return percent_floor(self.visits_done, self.visits_required)
 
     def add(self, other: "VillageFigures") -> None:
         for name in self.COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
+    HOUSEHOLD_COUNTS = ("registered", "exited", "unexited", "monitored", "failing", "below_line")
     COUNTS = (
         "registered",
         "exited",
@@ -133,7 +147,7 @@ class ItemCompliance:
 
     @property
     def percent(self) -> int | None:
-        return round(100 * self.passing / self.assessed) if self.assessed else None
+        return percent_floor(self.passing, self.assessed)
 
 
 @dataclass(frozen=True)
@@ -236,16 +250,21 @@ def dashboard(*, user, village: Village | None = None, year: int | None = None, 
     lines = IncomeLine.objects.in_bulk(field_name="year")
     line = _current_line(lines, today)
 
-    rows = _village_rows(user, households, village, line)
+    rows = _village_rows(user, village)
+    census = _census(households, line)
+    for village_id, counts in census.by_village.items():
+        row = rows.get(village_id)
+        if row is not None:
+            for name in VillageFigures.HOUSEHOLD_COUNTS:
+                setattr(row, name, counts[name])
     _add_visits(rows, user, month, village)
     _add_overdue(rows, user, village)
     villages = list(rows.values())
     total = VillageFigures(village_id=None, name="")
     for row in villages:
         total.add(row)
-    people_unexited = _people_unexited(households)
+    people_unexited, people_by_exit_year = _people(user, village)
 
-    items, not_assessed = _item_compliance(households)
     target_years, target = [], None
     if village is None:
         target_years, target = _target(user, households, year, today, total.unexited, people_unexited)
@@ -256,18 +275,69 @@ def dashboard(*, user, village: Village | None = None, year: int | None = None, 
         villages=villages,
         total=total,
         people_unexited=people_unexited,
-        items=items,
-        not_assessed=not_assessed,
+        items=[ItemCompliance(item, census.failing_items[item.value], census.assessed) for item in AssessmentItem],
+        not_assessed=total.registered - census.assessed,
         failing_households=_failing_households(households),
         remaining=_remaining(households, lines),
-        income=_income_distribution(households, line),
-        classes=class_counts(exited_by_class(user=user, village=village)),
+        income=_income_distribution(census, line, total.registered),
+        classes=[
+            *((value, label, census.classes[value]) for value, label in ExitClass.choices),
+            (UNCLASSIFIED, _("Not classified yet"), census.classes[UNCLASSIFIED]),
+        ],
         lights=_lights(user, today, village),
         loans=_loans(user, village),
-        exits_by_year=_exits_by_year(households),
+        exits_by_year=[
+            ExitYear(year, census.exits[year], people_by_exit_year.get(year, 0)) for year in sorted(census.exits)
+        ],
         target=target,
         target_years=target_years,
     )
+
+
+# ---------------------------------------------------------------- kept for a few minutes
+
+
+def cached_dashboard(*, user, village: Village | None = None, year: int | None = None, refresh: bool = False):
+    """The dashboard as computed at most DASHBOARD_MAX_AGE seconds ago, or afresh when asked.
+
+    Everyone with the same reach shares one copy (every admin; the officials of
+    a town; the cadres of the same villages), so a morning's rush of officials
+    costs one computation of a county-sized scan every few minutes. The page says
+    when its figures were computed and offers to refresh them.
+    """
+    max_age = settings.DASHBOARD_MAX_AGE
+    if max_age <= 0:
+        return dashboard(user=user, village=village, year=year)
+    key = _cache_key(user, village, year)
+    figures = None if refresh else _cache_call(cache.get, key)
+    if figures is None:
+        figures = dashboard(user=user, village=village, year=year)
+        _cache_call(cache.set, key, figures, max_age)
+    return figures
+
+
+def _cache_key(user, village, year) -> str:
+    scope = scope_of(user)
+    match scope.reach:
+        case Reach.EVERYTHING:
+            reach = "all"
+        case Reach.TOWN:
+            reach = f"town{scope.town_id}"
+        case Reach.VILLAGES:
+            reach = "villages" + "-".join(str(pk) for pk in sorted(scope.village_ids))
+        case _:
+            reach = f"user{scope.user_id}"
+    village_key = village.pk if village is not None else "-"
+    return f"dashboard:{reach}:{village_key}:{year or '-'}:{translation.get_language()}:{timezone.localdate()}"
+
+
+def _cache_call(method, *args):
+    """A cache that is down costs a recomputation, never the page."""
+    try:
+        return method(*args)
+    except Exception:  # a shared cache (Redis) may refuse connections; the figures can still be computed
+        logger.warning("dashboard cache unavailable", exc_info=True)
+        return None
 
 
 # ---------------------------------------------------------------- per village
@@ -278,39 +348,110 @@ def _current_line(lines: dict[int, IncomeLine], today: dt.date) -> IncomeLine | 
     return lines[max(years)] if years else None
 
 
-def _village_rows(user, households, village, line) -> dict:
-    """One row per visible village in order, zeros included, with the household counts filled in (two queries)."""
-    villages = Village.objects.visible_to(user).select_related("town").order_by("town__code", "code", "name")
+def _village_rows(user, village) -> dict:
+    """One empty row per visible village, in order (one query)."""
+    villages = Village.objects.visible_to(user).order_by("town__code", "code", "name")
     if village is not None:
         villages = villages.filter(pk=village.pk)
-    rows = {v.pk: VillageFigures(village_id=v.pk, name=v.name) for v in villages}
+    return {v.pk: VillageFigures(village_id=v.pk, name=v.name) for v in villages.only("pk", "name")}
 
+
+@dataclass
+class Census:
+    """The household-level counts of a dashboard, added up from one grouped query."""
+
+    by_village: dict = field(default_factory=lambda: defaultdict(Counter))
+    exits: Counter = field(default_factory=Counter)  # households lifted out, by exit year
+    failing_items: Counter = field(default_factory=Counter)
+    assessed: int = 0
+    income_bins: Counter = field(default_factory=Counter)
+    classes: Counter = field(default_factory=Counter)
+
+
+def _census(households, line: IncomeLine | None) -> Census:
+    """Every household-level figure of the dashboard in ONE scan of the households in scope.
+
+    Grouped by village and exit year, with the latest assessment, the income
+    record of the line's year and the current classification joined (each at
+    most one row per household, so nothing is counted twice). Separate queries
+    for statuses, 2W3G items, income bins and classes cost a scan each, which on
+    a county of 100,000 households is most of the page's time.
+    """
+    post_exit = Q(status__in=POST_EXIT_STATUSES)
     counts = {
         "registered": Count("pk"),
         "exited": Count("pk", filter=Q(status=HouseholdStatus.EXITED)),
         "unexited": Count("pk", filter=Q(status=HouseholdStatus.UNEXITED)),
         "monitored": Count("pk", filter=Q(status=HouseholdStatus.MONITORED)),
         "failing": Count("pk", filter=failing_any_filter()),
+        "assessed": Count("pk", filter=Q(latest_assessment__isnull=False)),
+        "lifted": Count("pk", filter=post_exit & Q(exit_year__isnull=False)),
+        **{f"item_{item.value}": Count("pk", filter=failing_item_filter(item)) for item in AssessmentItem},
+        **{
+            f"class_{value}": Count("pk", filter=post_exit & Q(current_classification__confirmed_class=value))
+            for value in ExitClass.values
+        },
+        UNCLASSIFIED: Count("pk", filter=post_exit & Q(current_classification__confirmed_class__isnull=True)),
     }
-    grouped = households
+    grouped = households.annotate(
+        current_classification=FilteredRelation("classifications", condition=Q(classifications__current=True))
+    )
     if line is not None:
         grouped = grouped.annotate(
             income_now=FilteredRelation("income_records", condition=Q(income_records__year=line.year))
         )
+        # Compared by multiplying (net x 10 <= size x line x tenths), never dividing, as the flagged list does.
+        net, cap = F("income_now__net_income") * 10, F("income_now__household_size") * line.line
         counts["below_line"] = Count(
             "pk", filter=Q(income_now__net_income__lte=F("income_now__household_size") * line.line)
         )
-    for values in grouped.order_by().values("village_id").annotate(**counts):
-        row = rows.get(values["village_id"])
-        if row is not None:
-            for name in counts:
-                setattr(row, name, values[name])
-    return rows
+        lower = None
+        for tenths, key in INCOME_BINS:
+            condition = Q(income_now__isnull=False) if lower is None else Q(net_x10__gt=cap * lower)
+            if tenths is not None:
+                condition &= Q(net_x10__lte=cap * tenths)
+            counts[f"bin_{key}"] = Count("pk", filter=condition)
+            lower = tenths
+        grouped = grouped.annotate(net_x10=net)
+    census = Census()
+    for values in grouped.order_by().values("village_id", "exit_year").annotate(**counts):
+        village = census.by_village[values["village_id"]]
+        for name in VillageFigures.HOUSEHOLD_COUNTS:
+            village[name] += values.get(name, 0)
+        if values["lifted"]:
+            census.exits[values["exit_year"]] += values["lifted"]
+        census.assessed += values["assessed"]
+        for item in AssessmentItem:
+            census.failing_items[item.value] += values[f"item_{item.value}"]
+        for value in ExitClass.values:
+            census.classes[value] += values[f"class_{value}"]
+        census.classes[UNCLASSIFIED] += values[UNCLASSIFIED]
+        for _tenths, key in INCOME_BINS if line is not None else ():
+            census.income_bins[key] += values[f"bin_{key}"]
+    return census
 
 
-def _people_unexited(households) -> int:
-    """People in the households still to lift (one query)."""
-    return Member.objects.filter(household__in=households.filter(status=HouseholdStatus.UNEXITED)).count()
+def _people(user, village) -> tuple[int, dict[int, int]]:
+    """People still to lift, and people lifted out by exit year (one query over the members in scope)."""
+    members = Member.objects.visible_to(user)
+    if village is not None:
+        members = members.filter(household__village=village)
+    rows = (
+        members.filter(
+            Q(household__status=HouseholdStatus.UNEXITED)
+            | Q(household__status__in=POST_EXIT_STATUSES, household__exit_year__isnull=False)
+        )
+        .order_by()
+        .values_list("household__status", "household__exit_year")
+        .annotate(n=Count("pk"))
+    )
+    unexited, by_year = 0, Counter()
+    for status, exit_year, n in rows:
+        if status == HouseholdStatus.UNEXITED:
+            unexited += n
+        else:
+            by_year[exit_year] += n
+    return unexited, by_year
 
 
 def _add_visits(rows: dict, user, month: dt.date, village) -> None:
@@ -334,17 +475,6 @@ def _add_overdue(rows: dict, user, village) -> None:
 
 
 # ---------------------------------------------------------------- 2W3G
-
-
-def _item_compliance(households) -> tuple[list[ItemCompliance], int]:
-    counts = {item.value: Count("pk", filter=failing_item_filter(item)) for item in AssessmentItem}
-    figures = households.aggregate(
-        assessed=Count("pk", filter=Q(latest_assessment__isnull=False)),
-        everyone=Count("pk"),
-        **counts,
-    )
-    items = [ItemCompliance(item, figures[item.value], figures["assessed"]) for item in AssessmentItem]
-    return items, figures["everyone"] - figures["assessed"]
 
 
 def _failing_households(households) -> list[HouseholdLine]:
@@ -419,43 +549,17 @@ def household_line(household, reasons, responsible: str = "") -> HouseholdLine:
 # ---------------------------------------------------------------- income and classes
 
 
-def _income_distribution(households, line: IncomeLine | None) -> IncomeDistribution | None:
-    """Households by per-capita net income in the line's year as a share of the line (one query).
-
-    Compared by multiplying (net x 10 <= line x size x tenths), never dividing, as the flagged list does.
-    """
+def _income_distribution(census: Census, line: IncomeLine | None, households: int) -> IncomeDistribution | None:
+    """Households by per-capita net income in the line's year as a share of the line (counted in the census)."""
     if line is None:
         return None
-    records = IncomeRecord.objects.filter(household__in=households, year=line.year)
-    net, cap = F("net_income") * 10, F("household_size") * line.line
-    bins, lower = {}, None
-    for tenths, key in INCOME_BINS:
-        condition = Q() if lower is None else Q(net_x10__gt=cap * lower)
-        if tenths is not None:
-            condition &= Q(net_x10__lte=cap * tenths)
-        bins[key] = Count("pk", filter=condition)
-        lower = tenths
-    figures = records.annotate(net_x10=net).aggregate(**bins, total=Count("pk"))
-    everyone = households.count()
+    bins = [IncomeBin(key, census.income_bins[key]) for _, key in INCOME_BINS]
     return IncomeDistribution(
         year=line.year,
         line=line.line,
-        bins=[IncomeBin(key, figures[key]) for _, key in INCOME_BINS],
-        without_record=everyone - figures["total"],
+        bins=bins,
+        without_record=households - sum(b.count for b in bins),
     )
-
-
-def _exits_by_year(households) -> list[ExitYear]:
-    """Households and people lifted out of poverty, by the year they left (two queries)."""
-    exited = households.filter(status__in=POST_EXIT_STATUSES, exit_year__isnull=False)
-    by_year = dict(exited.order_by().values_list("exit_year").annotate(n=Count("pk")))
-    people = dict(
-        Member.objects.filter(household__in=exited)
-        .order_by()
-        .values_list("household__exit_year")
-        .annotate(n=Count("pk"))
-    )
-    return [ExitYear(year, by_year[year], people.get(year, 0)) for year in sorted(by_year)]
 
 
 # ---------------------------------------------------------------- infrastructure and loans

@@ -113,7 +113,22 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# PostgreSQL's JIT compiles every large aggregate (the dashboards' scans of the county) for about
+# 10 ms each, more than it saves on queries that take tens of milliseconds; it suits hour-long
+# analytics, not web pages. DATABASE_JIT=true turns it back on.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not envbool("DATABASE_JIT"):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# ---------------------------------------------------------------- cache
+# The dashboards keep their figures for DASHBOARD_MAX_AGE seconds. Without CACHE_URL each process
+# keeps its own; with it (e.g. redis://127.0.0.1:6379/1) every web process shares one.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("CACHE_URL")}
+    if env("CACHE_URL")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+DASHBOARD_MAX_AGE = envint("DASHBOARD_MAX_AGE", 300)
 
 # ---------------------------------------------------------------- accounts
 AUTH_USER_MODEL = "accounts.User"

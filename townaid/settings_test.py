@@ -11,4 +11,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DASHBOARD_MAX_AGE = 0  # every test computes the dashboards afresh; reports/tests test the cache itself
 STATIC_ROOT = None  # tests serve static files through the finders, never from a collected tree

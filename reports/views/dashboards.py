@@ -18,18 +18,20 @@ def town_dashboard(request):
     """The whole scope of an official (their town) or an admin (every town); others go to their own landing page."""
     if request.user.scope.reach not in WIDE_REACH:
         return redirect("home")
-    figures = selectors.dashboard(user=request.user, year=_year(request))
+    figures = selectors.cached_dashboard(user=request.user, year=_year(request), refresh=_refresh(request))
     towns = list(Town.objects.visible_to(request.user).order_by("code"))
     title = towns[0].name if len(towns) == 1 else _("All towns")
-    return render(request, "reports/town_dashboard.html", _context(figures, title=title))
+    return render(request, "reports/town_dashboard.html", _context(request, figures, title=title))
 
 
 def village_dashboard(request, pk):
     village = get_object_or_404(Village.objects.visible_to(request.user).select_related("town"), pk=pk)
     if request.user.scope.reach is Reach.ASSIGNED:
         raise Http404  # a responsible person sees households, not whole villages
-    figures = selectors.dashboard(user=request.user, village=village)
-    return render(request, "reports/village_dashboard.html", _context(figures, title=village.name, village=village))
+    figures = selectors.cached_dashboard(user=request.user, village=village, refresh=_refresh(request))
+    return render(
+        request, "reports/village_dashboard.html", _context(request, figures, title=village.name, village=village)
+    )
 
 
 def my_households(request):
@@ -40,9 +42,20 @@ def my_households(request):
         {
             "rows": rows,
             "computed_at": timezone.now(),
+            "refresh_url": request.path,
             "owed": sum(1 for row in rows if not row.due.done),
         },
     )
+
+
+def _refresh(request) -> bool:
+    return "refresh" in request.GET
+
+
+def _refresh_url(request) -> str:
+    query = request.GET.copy()
+    query["refresh"] = "1"
+    return f"{request.path}?{query.urlencode()}"
 
 
 def _year(request) -> int | None:
@@ -50,13 +63,14 @@ def _year(request) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _context(figures: selectors.Dashboard, *, title: str, village: Village | None = None) -> dict:
+def _context(request, figures: selectors.Dashboard, *, title: str, village: Village | None = None) -> dict:
     """The figures and their charts; `narrow` keeps the links behind the figures to the village shown."""
     narrow = f"village={village.pk}&" if village else ""
     target = figures.target
     return {
         "title": title,
         "d": figures,
+        "refresh_url": _refresh_url(request),
         "village": village,
         "narrow": narrow,
         "statuses": HouseholdStatus,
