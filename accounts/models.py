@@ -126,6 +126,29 @@ class Notification(models.Model):
         return self.subject
 
 
+class UserSession(models.Model):
+    """Which user a stored session belongs to, written when they log in.
+
+    Django's session rows hold the user id only inside their encoded data, so
+    finding one user's sessions would mean decoding every session of the
+    county. This table answers it with one indexed lookup; its rows go with
+    their session (cascade), so logging out and `clearsessions` keep it small.
+    It assumes the database session backend, the project's default.
+    """
+
+    session = models.OneToOneField(
+        "sessions.Session", verbose_name=_("session"), on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("user session")
+        verbose_name_plural = _("user sessions")
+
+    def __str__(self):
+        return f"{self.user_id}:{self.session_id[:8]}"
+
+
 NO_SCOPE = Scope(Reach.NOTHING)
 
 

@@ -1,4 +1,4 @@
-"""Writes that concern users themselves: their inbox."""
+"""Writes that concern users themselves: their inbox, whether they may log in."""
 
 import logging
 from collections import defaultdict
@@ -6,14 +6,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import override
 
-from accounts.models import Notification, User
+from accounts.models import Notification, User, UserSession
 
 log = logging.getLogger(__name__)
+audit_log = logging.getLogger("townaid.audit.accounts")  # see accounts.security
 
 
 @dataclass(frozen=True)
@@ -75,3 +77,24 @@ def notifications_mark_read(*, user, pks=None) -> int:
     if pks is not None:
         unread = unread.filter(pk__in=pks)
     return unread.update(read_at=timezone.now())
+
+
+def user_set_active(*, user: User, active: bool, by: User) -> None:
+    """Let a user log in or not; disabling also ends every session they have, at once.
+
+    Django already refuses an inactive user's session on the next request, but
+    the row would stay, and re-enabling the account would bring a forgotten
+    phone's session back to life. The sessions are found through UserSession
+    (written at each login): one indexed lookup by user, where decoding every
+    session row of the county to find a user id would grow with the county.
+    """
+    with transaction.atomic():
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        ended = 0
+        if not active:
+            sessions = Session.objects.filter(pk__in=UserSession.objects.filter(user=user).values("session_id"))
+            ended = sessions.delete()[1].get(Session._meta.label, 0)
+    audit_log.info(
+        "user_%s user=%s by=%s sessions_ended=%d", "enabled" if active else "disabled", user.pk, by.pk, ended
+    )

@@ -1,4 +1,9 @@
+from math import ceil
+
+from axes.helpers import get_cool_off
+from django.conf import settings
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Notification, Reach
@@ -34,3 +39,18 @@ def inbox(request):
 def inbox_mark_read(request):
     notifications_mark_read(user=request.user)
     return redirect("inbox")
+
+
+def locked_out(request, response=None, credentials=None):
+    """The page shown instead of the login form while a username is locked at this address.
+
+    Not a URL: AxesMiddleware calls it (AXES_LOCKOUT_CALLABLE) after a refused
+    login. Each refused attempt restarts the cool-off, so the lock ends one
+    cool-off after this one; the page says when, in the town's time.
+    """
+    cool_off = get_cool_off(request)
+    retry_at = (getattr(request, "axes_attempt_time", None) or timezone.now()) + cool_off
+    context = {"retry_at": retry_at, "minutes": ceil(cool_off.total_seconds() / 60)}
+    page = render(request, "registration/locked_out.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
+    page["Retry-After"] = str(ceil(cool_off.total_seconds()))
+    return page

@@ -79,3 +79,9 @@ def test_pages_stay_chinese_for_a_browser_that_prefers_english(client, alice):
 def test_a_responsible_person_lands_on_the_households_they_answer_for(client, helper):
     client.force_login(helper)
     assert client.get("/").url == reverse("reports:mine")
+
+
+def test_a_visitor_can_switch_the_login_page_to_english_before_logging_in(client, db):
+    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("login")})
+    assert response.url == reverse("login")
+    assert '<html lang="en">' in client.get(reverse("login")).text
