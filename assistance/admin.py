@@ -24,7 +24,7 @@ from assistance.models import (
     TypicalExample,
     WelfareJob,
 )
-from households.admin import ReadOnlyHistoryAdmin, ScopedAdmin
+from households.admin import AuditedAdmin, ReadOnlyHistoryAdmin, ScopedAdmin
 
 
 class MeasureInline(admin.TabularInline):
@@ -35,13 +35,14 @@ class MeasureInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(ScopedAdmin):
+class PlanAdmin(AuditedAdmin):
     list_display = ("household", "year", "updated_at")
     list_filter = ("year",)
     search_fields = ("household__number",)
     list_select_related = ("household",)
     raw_id_fields = ("household",)
     inlines = [MeasureInline]
+    audited_children = ("measures",)
 
 
 # ---------------------------------------------------------------- programmes

@@ -36,6 +36,7 @@ from assistance.services.guarantee import ROLES_FOR
 from households.choices import AssignmentRole, Relation
 from households.forms import DateInput
 from households.models import Household, Member, SupportUnit, Village
+from townaid.concurrency import VersionedForm
 
 
 class AssignmentForm(forms.Form):
@@ -78,7 +79,7 @@ class PlanForm(forms.ModelForm):
         return year
 
 
-class MeasureForm(forms.ModelForm):
+class MeasureForm(VersionedForm):
     class Meta:
         model = Measure
         fields = [

@@ -1,10 +1,23 @@
-"""Django admin for reference data, scoped through the same choke point as every page."""
+"""Django admin for reference data, scoped through the same choke point as every page.
 
+Saves and deletes of audited records (households, members, income, plans, measures) go to the
+audit trail through AuditedAdmin; the trail and the access log are shown read-only to administrators.
+"""
+
+import json
+
+from django.apps import apps
 from django.contrib import admin
+from django.db.models import Q, prefetch_related_objects
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
+from households import audit, services
 from households.models import (
+    AccessEvent,
     Assessment,
     Assignment,
+    AuditEvent,
     Classification,
     Household,
     ImportBatch,
@@ -32,6 +45,67 @@ class ScopedAdmin(admin.ModelAdmin):
         if hasattr(related.objects, "editable_by"):
             kwargs["queryset"] = related.objects.editable_by(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class AuditedAdmin(ScopedAdmin):
+    """Every save and delete made on this page, its inlines' included, goes to the audit trail (via admin).
+
+    Old values are read from the database before the save (one query per record, one per
+    inline); deletions are recorded before the rows go, so that the events may still name them.
+    """
+
+    # Related names of the children deleted along with a record, which the trail names one by one.
+    audited_children: tuple[str, ...] = ()
+
+    def audit_household(self, obj) -> Household:
+        """The household a record of this page belongs to."""
+        return obj if isinstance(obj, Household) else obj.household
+
+    def _trail(self, request) -> audit.AuditTrail:
+        return audit.AuditTrail(actor=request.user, via=AuditEvent.Via.ADMIN)
+
+    def save_model(self, request, obj, form, change):
+        before = audit.snapshot(obj) if change else None
+        super().save_model(request, obj, form, change)
+        trail = self._trail(request)
+        if before is None:
+            trail.created(obj, household=self.audit_household(obj))
+        else:
+            trail.changed(before, obj, household=self.audit_household(obj))
+        trail.record()
+
+    def save_formset(self, request, form, formset, change):
+        household = self.audit_household(form.instance)
+        before = audit.snapshots(formset.model, (f.instance.pk for f in formset.initial_forms))
+        trail = self._trail(request)
+        for deleted in formset.deleted_forms:
+            if deleted.instance.pk in before:
+                trail.deleted(before[deleted.instance.pk], household=household)
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects:
+            trail.created(obj, household=household)
+        for obj, _fields in formset.changed_objects:
+            trail.changed(before[obj.pk], obj, household=household)
+        trail.record()
+
+    def delete_model(self, request, obj):
+        self._record_deletions(request, [obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        self._record_deletions(request, list(queryset))
+        super().delete_queryset(request, queryset)
+
+    def _record_deletions(self, request, objs) -> None:
+        prefetch_related_objects(objs, *self.audited_children)  # one query per kind of child, not per record
+        trail = self._trail(request)
+        for obj in objs:
+            household = self.audit_household(obj)
+            trail.deleted(obj, household=household)
+            for name in self.audited_children:
+                for child in getattr(obj, name).all():
+                    trail.deleted(child, household=household)
+        trail.record()
 
 
 @admin.register(Town)
@@ -84,12 +158,22 @@ class MemberInline(admin.TabularInline):
 
 
 @admin.register(Household)
-class HouseholdAdmin(ScopedAdmin):
+class HouseholdAdmin(AuditedAdmin):
     list_display = ("number", "village", "group", "status", "main_cause", "exit_year")
     list_filter = ("status", "main_cause", "village")
     search_fields = ("number",)
     list_select_related = ("village", "group")
     inlines = [MemberInline]
+    audited_children = ("members",)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        # The members' inline shows whole ID numbers: opening it is a reveal, logged as on the household form.
+        context = getattr(response, "context_data", None) or {}
+        if request.method == "GET" and response.status_code == 200 and "adminform" in context:
+            household = context["original"]
+            services.id_numbers_reveal(members=list(household.members.all()), user=request.user, purpose="admin")
+        return response
 
 
 class ReadOnlyHistoryAdmin(ScopedAdmin):
@@ -127,7 +211,7 @@ class IncomeLineAdmin(admin.ModelAdmin):
 
 
 @admin.register(IncomeRecord)
-class IncomeRecordAdmin(ScopedAdmin):
+class IncomeRecordAdmin(AuditedAdmin):
     list_display = ("household", "year", "net_income", "household_size", "recorded_by")
     list_filter = ("year",)
     search_fields = ("household__number",)
@@ -162,3 +246,151 @@ class ImportBatchAdmin(ReadOnlyHistoryAdmin):
     list_filter = ("status",)
     search_fields = ("original_name", "sha256")
     list_select_related = ("uploaded_by", "confirmed_by")
+
+
+# ---------------------------------------------------------------- the audit trail and the access log
+
+
+class _OneValueFilter(admin.SimpleListFilter):
+    """A filter set by following a link in the list (?household=, ?actor=), never by listing every choice.
+
+    Listing the households or users that appear in millions of rows would scan them all on each
+    page; the filter shows only the value chosen, so that it can be seen and cleared.
+    """
+
+    def label_for(self, value: int) -> str | None:
+        raise NotImplementedError
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        if not (value and value.isascii() and value.isdigit()):
+            return []
+        label = self.label_for(int(value))
+        return [(value, label)] if label is not None else []
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isascii() and value.isdigit():
+            return queryset.filter(**{f"{self.parameter_name}_id": int(value)})
+        return queryset
+
+
+class HouseholdEventFilter(_OneValueFilter):
+    title = _("household")
+    parameter_name = "household"
+
+    def label_for(self, value):
+        return Household.objects.filter(pk=value).values_list("number", flat=True).first()
+
+
+class _UserFilter(_OneValueFilter):
+    title = _("user")
+
+    def label_for(self, value):
+        from accounts.models import User
+
+        return User.objects.filter(pk=value).values_list("username", flat=True).first()
+
+
+class ActorFilter(_UserFilter):
+    parameter_name = "actor"
+
+
+class UserFilter(_UserFilter):
+    parameter_name = "user"
+
+
+def _filter_link(parameter: str, value, text) -> str:
+    if value is None:
+        return text or "—"
+    return format_html('<a href="?{}={}">{}</a>', parameter, value, text)
+
+
+class TrailAdmin(ReadOnlyHistoryAdmin):
+    """Read-only for everyone, superusers included: no add, change or delete, and so no action either."""
+
+    date_hierarchy = "at"
+    show_full_result_count = False  # no count of the whole trail on every page
+    list_per_page = 50
+    search_help_text = _("A whole household number or username.")
+    user_field = "actor"
+
+    def get_search_results(self, request, queryset, search_term):
+        """Exact matches on the household number or the username, each served by an index.
+
+        The admin's own search would compare upper-cased text, which no index serves on a
+        trail of millions of rows; search_fields only names what the box looks for.
+        """
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        from accounts.models import User
+
+        users = list(User.objects.filter(username=term).values_list("pk", flat=True))
+        return queryset.filter(Q(household_number=term) | Q(**{f"{self.user_field}_id__in": users})), False
+
+    @admin.display(description=_("household"), ordering="household_number")
+    def household_link(self, obj):
+        return _filter_link("household", obj.household_id, obj.household_number)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(TrailAdmin):
+    list_display = ("at", "action", "record_type", "object_repr", "household_link", "actor_link", "via", "import_batch")
+    list_filter = ("via", "action", ActorFilter, HouseholdEventFilter)
+    search_fields = ("=household_number", "=actor__username")
+    list_select_related = ("actor", "import_batch")
+    fields = (
+        "at",
+        "actor",
+        "via",
+        "household_link",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "action",
+        "changes_table",
+        "reason",
+        "import_batch",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("record type"), ordering="object_type")
+    def record_type(self, obj):
+        try:
+            return str(apps.get_model(obj.object_type)._meta.verbose_name)
+        except (LookupError, ValueError):
+            return obj.object_type
+
+    @admin.display(description=_("by"), ordering="actor__username")
+    def actor_link(self, obj):
+        return _filter_link("actor", obj.actor_id, obj.actor.username if obj.actor_id else "")
+
+    @admin.display(description=_("changes"))
+    def changes_table(self, obj):
+        rows = audit.readable_changes(obj)
+        if not rows:
+            return "—"
+        header = format_html("<tr><th>{}</th><th>{}</th><th>{}</th></tr>", _("field"), _("before"), _("after"))
+        cells = ((row.label, row.old, row.new) for row in rows)
+        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", cells)
+        return format_html("<table>{}{}</table>", header, body)
+
+
+@admin.register(AccessEvent)
+class AccessEventAdmin(TrailAdmin):
+    list_display = ("at", "kind", "user_link", "household_link", "member", "purpose", "detail_text")
+    list_filter = ("kind", UserFilter, HouseholdEventFilter)
+    search_fields = ("=household_number", "=user__username")
+    list_select_related = ("user", "member")
+    user_field = "user"
+    fields = ("at", "user", "kind", "household_link", "member", "purpose", "detail_text")
+    readonly_fields = fields
+
+    @admin.display(description=_("user"), ordering="user__username")
+    def user_link(self, obj):
+        return _filter_link("user", obj.user_id, obj.user.username)
+
+    @admin.display(description=_("detail"))
+    def detail_text(self, obj):
+        return json.dumps(obj.detail, ensure_ascii=False, sort_keys=True) if obj.detail else "—"

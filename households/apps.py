@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class HouseholdsConfig(AppConfig):
     name = "households"
     verbose_name = _("Household registry")
+
+    def ready(self):
+        from households import audit
+        from townaid import spreadsheets
+
+        spreadsheets.register_export_recorder(audit.access_record_export)

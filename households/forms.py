@@ -9,6 +9,7 @@ from households.choices import AssessmentItem, HouseholdStatus, MonitorKind, Pov
 from households.classification import ExitClass
 from households.models import Assessment, Household, IncomeLine, IncomeRecord, Member, Village, VillagerGroup
 from households.selectors import UNCLASSIFIED, IncomeFlag
+from townaid.concurrency import VersionedForm
 
 
 class DateInput(forms.DateInput):
@@ -18,7 +19,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class HouseholdForm(forms.ModelForm):
+class HouseholdForm(VersionedForm):
     other_causes = forms.MultipleChoiceField(
         label=_("Other poverty causes"),
         choices=PovertyCause.choices,
@@ -55,7 +56,7 @@ class HouseholdForm(forms.ModelForm):
         return phone
 
 
-class MemberForm(forms.ModelForm):
+class MemberForm(VersionedForm):
     class Meta:
         model = Member
         fields = [
@@ -97,6 +98,11 @@ class MemberForm(forms.ModelForm):
 class BaseMemberFormSet(BaseInlineFormSet):
     def clean(self):
         super().clean()
+        # Two forms of one member (only a tampered page sends that) share one instance: the last would
+        # silently win, and could take away the household's only head.
+        ids = [f.instance.pk for f in self.initial_forms if f.instance.pk is not None]
+        if len(ids) != len(set(ids)):
+            raise forms.ValidationError(_("A member appears twice in this form; reload it."), code="member_twice")
         if any(self.errors):
             return
         kept = [f for f in self.forms if f.cleaned_data and not self._should_delete_form(f)]

@@ -1,5 +1,6 @@
 """Writes to the registry that touch several rows or leave history behind."""
 
+import copy
 import datetime as dt
 import logging
 
@@ -8,40 +9,70 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households import classification
+from households import audit, classification
 from households.choices import HouseholdStatus, Relation
 from households.classification import POST_EXIT_STATUSES, yuan
+from households.conflicts import household_conflict
 from households.models import (
+    AccessEvent,
     Assessment,
+    AuditEvent,
     Classification,
     Household,
-    IdNumberReveal,
     IncomeLine,
+    IncomeRecord,
     Member,
     StatusChange,
 )
 from households.selectors import income_records_newest_first
+from townaid.concurrency import EditConflict
 
 audit_log = logging.getLogger("townaid.audit")
 
 
 @transaction.atomic
-def household_save(*, household_form, member_formset, user) -> Household:
+def household_save(*, household_form, member_formset, user, via: str = AuditEvent.Via.WEB) -> Household:
     """Save a household and its members together: all of it or none of it.
 
     A new household starts as unexited with a first line of status history.
     The head is saved last so that swapping the head between two members never
-    trips the one-head constraint halfway through.
+    trips the one-head constraint halfway through. What changed, members
+    deleted included, goes to the audit trail in one insert.
+
+    An edit is saved only if nobody changed the household or its members since
+    the form was opened (checked under a lock); otherwise EditConflict, and
+    nothing is saved. Only the fields the form edits are written, so that a
+    status changed meanwhile is never put back.
     """
     is_new = household_form.instance.pk is None
-    household = household_form.save()
+    if not is_new:
+        conflict = household_conflict(household_form=household_form, member_formset=member_formset, lock=True)
+        if conflict is not None:
+            raise EditConflict(conflict)
+    before = audit.snapshot(household_form.instance)
+    members_before = audit.snapshots(Member, (form.instance.pk for form in member_formset.initial_forms))
+    household = household_form.save(commit=False)
+    household.save(update_fields=None if is_new else [*household_form.versioned_fields(), "updated_at"])
+    household_form.save_m2m()
     member_formset.instance = household
     members = member_formset.save(commit=False)
+    trail = audit.AuditTrail(actor=user, via=via)
+    if is_new:
+        trail.created(household, household=household)
+    else:
+        trail.changed(before, household, household=household, fields=audit.form_fields(household_form))
     for member in member_formset.deleted_objects:
+        # As stored, not as the deleted form left it.
+        trail.deleted(members_before.get(member.pk, member), household=household)
         member.delete()
     for member in sorted(members, key=lambda m: m.relation == Relation.HEAD):
         member.household = household
         member.save()
+    for member in members:
+        if member.pk in members_before:
+            trail.changed(members_before[member.pk], member, household=household)
+        else:
+            trail.created(member, household=household)
     if is_new:
         StatusChange.objects.create(
             household=household,
@@ -51,6 +82,7 @@ def household_save(*, household_form, member_formset, user) -> Household:
             reason=_("Registered"),
             changed_by=user,
         )
+    trail.record()
     return household
 
 
@@ -116,8 +148,9 @@ def household_set_status(
     reason: str,
     user,
     monitor_kind: str = "",
+    via: str = AuditEvent.Via.WEB,
 ) -> StatusChange:
-    """Move a household to another status, keeping the change as history."""
+    """Move a household to another status, keeping the change as history and in the audit trail."""
     household = (
         Household.objects.select_for_update(of=("self",)).select_related("latest_assessment").get(pk=household.pk)
     )
@@ -137,6 +170,7 @@ def household_set_status(
     if errors:
         raise ValidationError(errors)
 
+    before = copy.copy(household)
     change = StatusChange.objects.create(
         household=household,
         from_status=household.status,
@@ -151,12 +185,54 @@ def household_set_status(
         household.exit_year = changed_on.year
     household.full_clean()
     household.save(update_fields=["status", "monitor_kind", "exit_year", "updated_at"])
+    audit.audit_record(
+        actor=user,
+        via=via,
+        action=AuditEvent.Action.STATUS_CHANGED,
+        instance=household,
+        before=before,
+        household=household,
+        reason=change.reason,
+    )
     return change
 
 
+@transaction.atomic
+def income_record_save(*, form, user, via: str = AuditEvent.Via.WEB) -> IncomeRecord:
+    """Save a household's income of one year from its form, and what changed in the audit trail."""
+    before = audit.snapshot(form.instance)
+    record = form.save(commit=False)
+    record.recorded_by = user
+    record.save()
+    audit.audit_record(
+        actor=user,
+        via=via,
+        action=AuditEvent.Action.CHANGED if before else AuditEvent.Action.CREATED,
+        instance=record,
+        before=before,
+        household=record.household,
+    )
+    return record
+
+
 def id_numbers_reveal(*, members: list[Member], user, purpose: str) -> None:
-    """Record that whole ID numbers are being shown: a deliberate act, kept in the log and the database."""
-    IdNumberReveal.objects.bulk_create([IdNumberReveal(member=m, user=user, purpose=purpose) for m in members])
+    """Record that whole ID numbers are being shown: a deliberate act, kept in the log and the access log.
+
+    The members come through their household (household.members.all()), so naming it costs no query.
+    """
+    AccessEvent.objects.bulk_create(
+        [
+            AccessEvent(
+                user=user,
+                kind=AccessEvent.Kind.ID_REVEALED,
+                member=m,
+                household_id=m.household_id,
+                household_number=m.household.number,
+                purpose=purpose,
+            )
+            for m in members
+        ]
+    )
     for member in members:
         audit_log.info("id_number_revealed user=%s member=%s purpose=%s", user.pk, member.pk, purpose)
 
@@ -226,4 +302,12 @@ def classification_confirm(
     Classification.objects.filter(household=household, current=True).update(current=False)
     decision.full_clean()
     decision.save()
+    audit.audit_record(
+        actor=user,
+        via=AuditEvent.Via.WEB,
+        action=AuditEvent.Action.CREATED,
+        instance=decision,
+        household=household,
+        reason=decision.reason,
+    )
     return decision

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from households import panels, selectors, services
 from households.classification import POST_EXIT_STATUSES, hundredths
+from households.conflicts import household_conflict
 from households.filters import HouseholdFilter
 from households.forms import (
     AssessmentForm,
@@ -22,6 +23,7 @@ from households.forms import (
 )
 from households.models import Household, IncomeRecord
 from households.resources import ClassResource, HouseholdResource, IncomeFlagResource
+from townaid.concurrency import EditConflict
 from townaid.pagination import paginate, query_without_page
 from townaid.spreadsheets import export_response, wants_export
 
@@ -102,19 +104,37 @@ def household_edit(request, pk):
 def _household_form(request, household):
     form = HouseholdForm(request.POST or None, instance=household, user=request.user)
     members = MemberFormSet(request.POST or None, instance=household, prefix="members")
-    if request.method == "POST" and form.is_valid() and members.is_valid():
-        household = services.household_save(household_form=form, member_formset=members, user=request.user)
-        messages.success(request, _("Household %(number)s saved.") % {"number": household.number})
-        return redirect(household)
-    if request.method == "GET" and household.pk:
-        # The edit form shows whole ID numbers, so opening it is a logged reveal.
+    conflict = None
+    if request.method == "POST":
+        try:
+            if form.is_valid() and members.is_valid():
+                household = services.household_save(household_form=form, member_formset=members, user=request.user)
+                messages.success(request, _("Household %(number)s saved.") % {"number": household.number})
+                return redirect(household)
+            # A form can be invalid because of what changed meanwhile (a member deleted): that is said first.
+            conflict = household_conflict(household_form=form, member_formset=members)
+        except EditConflict as error:
+            conflict = error.conflict
+    if conflict is not None:
+        household, form, members = _reopened(request, conflict)
+    if household.pk and (request.method == "GET" or conflict is not None):
+        # The edit form shows whole ID numbers, so opening it (again, after a conflict) is a logged reveal.
         services.id_numbers_reveal(members=list(household.members.all()), user=request.user, purpose="edit")
     cancel_url = household.get_absolute_url() if household.pk else reverse("households:list")
     return render(
         request,
         "households/household_form.html",
-        {"form": form, "members": members, "household": household, "cancel_url": cancel_url},
+        {"form": form, "members": members, "household": household, "cancel_url": cancel_url, "conflict": conflict},
     )
+
+
+def _reopened(request, conflict):
+    """The form again after a conflict: the household as stored now, the user's input, the versions up to date."""
+    if conflict.current is None:
+        raise Http404  # deleted meanwhile: as if it had never been
+    household = conflict.current
+    form = HouseholdForm(conflict.data, instance=household, user=request.user)
+    return household, form, MemberFormSet(conflict.data, instance=household, prefix="members")
 
 
 def assessment_create(request, pk):
@@ -164,8 +184,7 @@ def income_edit(request, pk, year):
 def _income_form(request, household, record, default_year=None):
     form = IncomeRecordForm(request.POST or None, instance=record, household=household, default_year=default_year)
     if request.method == "POST" and form.is_valid():
-        form.instance.recorded_by = request.user
-        record = form.save()
+        record = services.income_record_save(form=form, user=request.user)
         messages.success(request, _("Income of %(year)s saved.") % {"year": record.year})
         return redirect(household)
     return render(request, "households/income_form.html", {"form": form, "household": household})

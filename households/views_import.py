@@ -19,6 +19,7 @@ from households.forms import RosterUploadForm
 from households.models import ImportBatch
 from households.roster import batches, workbooks
 from households.roster.reader import RosterFileError
+from townaid.spreadsheets import record_export
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECENT_BATCHES = 20
@@ -113,6 +114,7 @@ def import_errors(request, pk):
     except RosterFileError:
         messages.error(request, _("The file itself cannot be read, so there are no cells to mark."))
         return redirect(batch)
+    record_export(request, rows=batch.rows_total or 0)  # the uploaded rows, whole ID numbers included
     return _download(content, f"roster-{batch.pk}-errors.xlsx")
 
 

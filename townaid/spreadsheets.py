@@ -16,7 +16,7 @@ the workbooks travel to county offices that read Chinese.
 import datetime as dt
 import io
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -46,6 +46,26 @@ SHEET_TITLE_LENGTH = 31  # Excel's limit
 EXPORT_CHUNK_SIZE = 2000
 
 audit_log = logging.getLogger("townaid.audit")
+
+# Every download is also kept in the database, in the registry's access log. The registry
+# registers its recorder here from its AppConfig.ready(), as the apps above it register panels
+# of the household page (households/panels.py): this module imports no domain model, and no
+# list's view can forget to record its download, since every download passes through here.
+_export_recorders: list[Callable[..., object]] = []
+
+
+def register_export_recorder(recorder: Callable[..., object]) -> None:
+    """`recorder(user=, list_name=, rows=, query=)` is called for every download."""
+    if recorder not in _export_recorders:
+        _export_recorders.append(recorder)
+
+
+def record_export(request, *, rows: int) -> None:
+    """Note that a workbook of personal data leaves the app: who, which list, how many rows, which filters."""
+    list_name, query = _list_name(request), request.GET.urlencode()
+    audit_log.info("list_exported user=%s list=%s rows=%d query=%s", request.user.pk, list_name, rows, query)
+    for recorder in _export_recorders:
+        recorder(user=request.user, list_name=list_name, rows=rows, query=query)
 
 
 def safe_value(value):
@@ -113,7 +133,7 @@ def export_response(request, *, resource, queryset, title, filename: str) -> Htt
     """The download of a list: the resource's columns over the list's (scoped, filtered) queryset.
 
     The filename is stamped with today's date so that repeated downloads do not overwrite each other.
-    Lists hold personal data, so every download is written to the audit log: who, which list, how
+    Lists hold personal data, so every download is recorded (record_export): who, which list, how
     many rows, with which filters.
     """
     limit = settings.EXPORT_MAX_ROWS
@@ -123,13 +143,7 @@ def export_response(request, *, resource, queryset, title, filename: str) -> Htt
         sheet = resource_sheet(resource, queryset, title)
     if len(sheet.rows) > limit:
         return _too_long(request, limit)
-    audit_log.info(
-        "list_exported user=%s list=%s rows=%d query=%s",
-        request.user.pk,
-        _list_name(request),
-        len(sheet.rows),
-        request.GET.urlencode(),
-    )
+    record_export(request, rows=len(sheet.rows))
     stamped = f"{filename}-{timezone.localdate():%Y%m%d}.xlsx"
     return xlsx_response([sheet], stamped)
 

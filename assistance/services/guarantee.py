@@ -1,5 +1,6 @@
 """The two-person guarantee (双人包保): who answers for a household, with history kept."""
 
+import copy
 import datetime as dt
 
 from django.core.exceptions import ValidationError
@@ -8,8 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from households import audit
 from households.choices import AssignmentRole
-from households.models import Assignment, Household, SupportUnit
+from households.models import Assignment, AuditEvent, Household, SupportUnit
 
 # A responsible person is a public official; a contact person works in the village.
 ROLES_FOR = {
@@ -27,22 +29,30 @@ def assignment_set(
     start_date: dt.date,
     support_unit: SupportUnit | None = None,
     user,
+    via: str = AuditEvent.Via.WEB,
 ) -> Assignment:
     """Make `person` the household's responsible or contact person from `start_date`.
 
     The open assignment for that role, if any, ends the day before, so the
-    history of who answered for the household is never lost.
+    history of who answered for the household is never lost; both go to the audit trail.
     """
     household = Household.objects.select_for_update().get(pk=household.pk)
     current = (
-        Assignment.objects.select_for_update().filter(household=household, role=role, end_date__isnull=True).first()
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("person", "support_unit")
+        .filter(household=household, role=role, end_date__isnull=True)
+        .first()
     )
     _check(
         household=household, role=role, person=person, start_date=start_date, support_unit=support_unit, current=current
     )
+    trail = audit.AuditTrail(actor=user, via=via)
     if current is not None:
+        current.household = household
+        before = copy.copy(current)
         current.end_date = start_date - dt.timedelta(days=1)
         current.save(update_fields=["end_date"])
+        trail.changed(before, current, household=household, fields=["end_date"])
     assignment = Assignment(
         household=household,
         role=role,
@@ -52,6 +62,8 @@ def assignment_set(
     )
     assignment.full_clean()
     assignment.save()
+    trail.created(assignment, household=household)
+    trail.record()
     return assignment
 
 

@@ -1,9 +1,13 @@
-"""One household, one plan: the plan is plain CRUD; what is here keeps authorship and defaults."""
+"""One household, one plan: what is here keeps authorship and defaults, and never lets one edit undo another."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from assistance.models import Plan
-from households.models import Household
+from assistance.models import Measure, Plan
+from households import audit
+from households.conflicts import last_recorded_change
+from households.models import AuditEvent, Household
+from townaid.concurrency import Conflict, ConflictKind, EditConflict, RowConflict, differences, with_version
 
 
 def plan_default_analysis(household: Household) -> str:
@@ -13,11 +17,60 @@ def plan_default_analysis(household: Household) -> str:
 
 
 @transaction.atomic
-def plan_save(*, form, household: Household, user) -> Plan:
+def plan_save(*, form, household: Household, user, via: str = AuditEvent.Via.WEB) -> Plan:
+    """Save a plan from its form, and what changed in the audit trail."""
+    before = audit.snapshot(form.instance)
     plan = form.save(commit=False)
     plan.household = household
     if plan.pk is None:
         plan.created_by = user
     plan.full_clean()
     plan.save()
+    action = AuditEvent.Action.CHANGED if before else AuditEvent.Action.CREATED
+    audit.audit_record(actor=user, via=via, action=action, instance=plan, before=before, household=household)
     return plan
+
+
+@transaction.atomic
+def measure_save(*, form, user, via: str = AuditEvent.Via.WEB) -> Measure:
+    """Save a measure from its form, unless someone else changed or deleted it since the form was opened.
+
+    The measure is locked and its version compared with the one the form was
+    opened with (townaid/concurrency.py); on a mismatch nothing is saved and
+    EditConflict shows both versions. What changed goes to the audit trail,
+    compared with the measure as it was stored.
+    """
+    measure = form.instance
+    current = None
+    if measure.pk is not None:
+        # With the names of its people, which the audit trail records (the lock stays on the measure alone).
+        current = (
+            Measure.objects.select_for_update(of=("self",))
+            .select_related("beneficiary", "responsible")
+            .filter(pk=measure.pk)
+            .first()
+        )
+        if current is None or form.is_stale(current):
+            raise EditConflict(_measure_conflict(form, current))
+    measure = form.save()
+    action = AuditEvent.Action.CHANGED if current else AuditEvent.Action.CREATED
+    household = measure.plan.household
+    audit.audit_record(actor=user, via=via, action=action, instance=measure, before=current, household=household)
+    return measure
+
+
+def _measure_conflict(form, current: Measure | None) -> Conflict:
+    if current is None:
+        row = RowConflict(name=_("Measure"), kind=ConflictKind.DELETED)
+    else:
+        row = RowConflict(name=_("Measure"), kind=ConflictKind.CHANGED, differences=differences(form, current))
+    changed_at, changed_by = last_recorded_change(
+        household_id=form.instance.plan.household_id, object_types=["assistance.Measure"], object_id=form.instance.pk
+    )
+    return Conflict(
+        rows=[row],
+        current=current,
+        data=with_version(form.data, form, current),
+        changed_at=changed_at or (current.updated_at if current else None),
+        changed_by=changed_by,
+    )

@@ -10,10 +10,11 @@ from assistance import selectors
 from assistance.forms import MeasureForm, PlanForm
 from assistance.models import Measure, Plan
 from assistance.resources import MissingPlanResource
-from assistance.services.plans import plan_default_analysis, plan_save
+from assistance.services.plans import measure_save, plan_default_analysis, plan_save
 from households.choices import HouseholdStatus
 from households.filters import HouseholdFilter
 from households.models import FIRST_REGISTRY_YEAR, LAST_PLAUSIBLE_YEAR, Household
+from townaid.concurrency import EditConflict
 from townaid.pagination import paginate
 from townaid.spreadsheets import export_response, wants_export
 
@@ -96,14 +97,23 @@ def measure_edit(request, pk):
 
 def _measure_form(request, plan, measure):
     form = MeasureForm(request.POST or None, instance=measure, plan=plan)
+    conflict = None
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Measure saved."))
-        return redirect(plan)
+        try:
+            measure_save(form=form, user=request.user)
+        except EditConflict as error:
+            conflict = error.conflict
+            if conflict.current is None:
+                raise Http404 from None  # deleted meanwhile: as if it had never been
+            measure = conflict.current  # shown again with the user's input over the measure as stored now
+            form = MeasureForm(conflict.data, instance=measure, plan=plan)
+        else:
+            messages.success(request, _("Measure saved."))
+            return redirect(plan)
     return render(
         request,
         "assistance/measure_form.html",
-        {"form": form, "plan": plan, "measure": measure, "cancel_url": plan.get_absolute_url()},
+        {"form": form, "plan": plan, "measure": measure, "cancel_url": plan.get_absolute_url(), "conflict": conflict},
     )
 
 

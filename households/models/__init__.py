@@ -6,6 +6,7 @@ too, although the assistance app manages it, because the scoping choke point
 needs it and arrows point one way (accounts <- households <- assistance).
 """
 
+from households.models.audit import AccessEvent, AuditEvent
 from households.models.geography import (
     FIRST_REGISTRY_YEAR,
     LAST_PLAUSIBLE_YEAR,
@@ -19,18 +20,19 @@ from households.models.geography import (
 )
 from households.models.imports import HouseholdImport, ImportBatch, ImportIssue
 from households.models.income import MAX_AMOUNT, Classification, IncomeLine, IncomeRecord
-from households.models.registry import Assessment, Assignment, Household, IdNumberReveal, Member, StatusChange
+from households.models.registry import Assessment, Assignment, Household, Member, StatusChange
 
 __all__ = [
     "FIRST_REGISTRY_YEAR",
     "LAST_PLAUSIBLE_YEAR",
     "MAX_AMOUNT",
+    "AccessEvent",
     "Assessment",
     "Assignment",
+    "AuditEvent",
     "Classification",
     "Household",
     "HouseholdImport",
-    "IdNumberReveal",
     "ImportBatch",
     "ImportIssue",
     "IncomeLine",

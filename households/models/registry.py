@@ -367,26 +367,6 @@ class Assignment(models.Model):
         return f"{self.household} {self.get_role_display()}: {self.person}"
 
 
-class IdNumberReveal(models.Model):
-    """Every time a full ID number was shown to someone: who, whose, when."""
-
-    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
-    )
-    revealed_at = models.DateTimeField(_("revealed at"), auto_now_add=True)
-    purpose = models.CharField(_("purpose"), max_length=20)
-
-    class Meta:
-        verbose_name = _("ID number reveal")
-        verbose_name_plural = _("ID number reveals")
-        ordering = ["-revealed_at"]
-        indexes = [models.Index(fields=["user", "revealed_at"], name="idreveal_user_time")]
-
-    def __str__(self):
-        return f"{self.user} -> {self.member} {self.revealed_at:%Y-%m-%d %H:%M}"
-
-
 # ---------------------------------------------------------------- income and classification after exit
 
 # Amounts are whole yuan in integers, so that "above the line" (net > line x size)

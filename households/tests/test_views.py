@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from households import idnumbers
 from households.choices import AssessmentItem, HouseholdStatus, Relation
-from households.models import Assessment, Household, IdNumberReveal, Member, StatusChange
+from households.models import AccessEvent, Assessment, Household, Member, StatusChange
 from households.tests.factories import (
     AssessmentFactory,
     AssignmentFactory,
@@ -52,7 +52,7 @@ def test_a_missing_household_gives_the_same_404(client, alice, name, method):
 def test_a_cadre_cannot_reveal_an_id_number_in_another_village(client, alice, hongqi_household):
     client.force_login(alice)
     assert client.post(reveal_url(hongqi_household)).status_code == 404
-    assert not IdNumberReveal.objects.exists()
+    assert not AccessEvent.objects.exists()
 
 
 @pytest.mark.parametrize("name", HOUSEHOLD_VIEWS)
@@ -207,7 +207,7 @@ def test_the_detail_page_masks_id_numbers_until_one_is_revealed_and_logs_the_rev
     response = client.post(reveal_url(dongfeng_household))
 
     assert head.id_number in response.text
-    reveal = IdNumberReveal.objects.get()
+    reveal = AccessEvent.objects.get()
     assert (reveal.user, reveal.member, reveal.purpose) == (alice, head, "view")
 
 
@@ -319,7 +319,7 @@ def test_editing_swaps_the_head_between_two_members(client, alice, dongfeng_hous
 def test_opening_the_edit_form_logs_the_reveal_of_the_ids_it_shows(client, alice, dongfeng_household):
     client.force_login(alice)
     client.get(household_url("households:edit", dongfeng_household))
-    assert IdNumberReveal.objects.filter(user=alice, purpose="edit").count() == 1
+    assert AccessEvent.objects.filter(user=alice, purpose="edit").count() == 1
 
 
 # ---------------------------------------------------------------- 2W3G and status

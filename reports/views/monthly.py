@@ -9,7 +9,7 @@ from households.models import StatusChange
 from infrastructure.models import ProjectEvent
 from reports import monthly
 from reports.monthly import MonthlyReport
-from townaid.spreadsheets import Sheet, export_language, wants_export, xlsx_response
+from townaid.spreadsheets import Sheet, export_language, record_export, wants_export, xlsx_response
 
 
 def monthly_report(request):
@@ -33,6 +33,8 @@ def monthly_report(request):
     if wants_export(request):
         with translation.override(export_language(request)):
             sheets = monthly_sheets(report)
+        # It names households (status changes, loans): a download of personal data like any list's.
+        record_export(request, rows=sum(len(sheet.rows) for sheet in sheets))
         return xlsx_response(sheets, f"monthly-report-{month:%Y-%m}.xlsx")
     return render(request, "reports/monthly_report.html", {**context, "report": report})
 
