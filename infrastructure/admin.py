@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from accounts.models import Reach
+from accounts.models import Reach, scope_of
 from households.admin import ReadOnlyHistoryAdmin
 from infrastructure.models import MilestoneDeadline, MilestoneFlag, Project, ProjectDocument, ProjectEvent
 
@@ -16,7 +16,7 @@ class MilestoneDeadlineAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         # Deadlines apply county-wide: administrators only.
-        return request.user.scope.reach is Reach.EVERYTHING
+        return scope_of(request.user).reach is Reach.EVERYTHING
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)

@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from households.models import Village
@@ -183,7 +182,6 @@ def project_advance(request, pk):
     return render(request, "infrastructure/project_advance.html", {"form": form, "project": project})
 
 
-@cache_control(private=True, max_age=3600)
 def document(request, pk):
     doc = get_object_or_404(ProjectDocument.objects.visible_to(request.user), pk=pk)
     kind = DocumentKind(doc.kind)

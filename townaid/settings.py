@@ -6,6 +6,7 @@ no default outside DEBUG.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -63,25 +64,33 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
+    "csp",
+    "axes",
     "accounts",
     "households",
     "assistance",
     "visits",
     "infrastructure",
     "reports",
+    "maintenance",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "townaid.middleware.ChosenLanguageMiddleware",
+    "townaid.middleware.DatabaseAvailableMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "townaid.middleware.NoStoreMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "townaid.urls"
@@ -118,6 +127,10 @@ DATABASES = {
 # analytics, not web pages. DATABASE_JIT=true turns it back on.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not envbool("DATABASE_JIT"):
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# A database host that has gone silent is given up after this many seconds (libpq waits forever
+# by default), so that a request answers the 503 page instead of hanging.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", envint("DATABASE_CONNECT_TIMEOUT", 5))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ---------------------------------------------------------------- cache
@@ -144,10 +157,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A session ends SESSION_COOKIE_AGE after its login, however busy (accounts.security.record_login).
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 12 * 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "false" if DEBUG else "true")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username from
+# one address, that pair is refused for LOGIN_COOLOFF_MINUTES, each new attempt restarting the
+# wait. Locking the pair, not the username alone, keeps a stranger from locking a cadre out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# Behind a reverse proxy every request comes from the proxy: the client's address is then read
+# from X-Forwarded-For (accounts.security.forwarded_client_ip); otherwise the header is ignored.
+AXES_CLIENT_IP_CALLABLE = "accounts.security.forwarded_client_ip" if envbool("BEHIND_PROXY") else None
 
 # ---------------------------------------------------------------- language and time
 LANGUAGE_CODE = "zh-hans"
@@ -186,12 +216,38 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # ---------------------------------------------------------------- security
+# HTTPS is switched on by the deployment, never assumed: a local run serves plain http. Behind a
+# proxy that ends TLS, BEHIND_PROXY=true trusts its X-Forwarded-Proto (only then: a client could
+# send that header itself). `manage.py check --deploy` is clean once these are set for production
+# (townaid/tests/test_security_headers.py runs it).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_PROXY") else None
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT")
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "true")
+# Preloading promises HTTPS for the whole domain to every browser and is slow to undo: asked for, never assumed.
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Our URLs carry household ids and searches (names, ID numbers): another site is never told them,
+# while our own pages get the full Referer that Django's CSRF check wants over HTTPS.
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): everything from our own origin, no inline script or style,
+# no eval, no frames. Bootstrap's stylesheet draws its small icons (menu button, select arrow,
+# check mark, close button) as data: SVG images. Styles go in static/css, scripts in static/js.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
 
 # ---------------------------------------------------------------- e-mail
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -225,7 +281,11 @@ CELERY_TASK_IGNORE_RESULT = True  # jobs write to the database; nobody waits for
 # A job is acknowledged once it has run, so a worker killed mid-job gets it back (every task
 # is idempotent, so a rerun is safe). The filesystem broker returns it only on a clean stop.
 CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True  # a pool process that dies mid-job puts its job back at once
+# When the whole worker dies (SIGKILL, power cut), nobody is left to put the job back: Redis keeps
+# it as unacknowledged, and a worker returns it to the queue once it has been out this long.
+# Longer than the longest job (a large roster), else a job still running is handed out again.
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = envint("CELERY_VISIBILITY_TIMEOUT", 60 * 60)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(celery_dir / "beat-schedule")

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from accounts import views as account_views
 
@@ -10,7 +12,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/inbox/", account_views.inbox, name="inbox"),
     path("accounts/inbox/read/", account_views.inbox_mark_read, name="inbox-read"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch works on the login page too: a visitor chooses before logging in.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("households/", include("households.urls")),
     path("assistance/", include("assistance.urls")),
     path("visits/", include("visits.urls")),
@@ -18,3 +21,6 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# A lost database answers 503 (townaid/errors.py), wherever in the request it was found missing.
+handler500 = "townaid.errors.server_error"

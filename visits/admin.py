@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from accounts.models import Reach
+from accounts.models import Reach, scope_of
 from households.admin import ReadOnlyHistoryAdmin
 from visits.models import Visit, VisitFlag, VisitPhoto, VisitRule
 
@@ -15,7 +15,7 @@ class VisitRuleAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         # Rules apply town- and county-wide: administrators only.
-        return request.user.scope.reach is Reach.EVERYTHING
+        return scope_of(request.user).reach is Reach.EVERYTHING
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)

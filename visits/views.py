@@ -10,7 +10,6 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import cache_control
 
 from households.models import Assignment, Household, Village
 from townaid.pagination import paginate
@@ -144,7 +143,6 @@ def visit_detail(request, pk):
     return render(request, "visits/visit_detail.html", {"visit": visit})
 
 
-@cache_control(private=True, max_age=3600)
 def photo(request, pk):
     picture = get_object_or_404(VisitPhoto.objects.visible_to(request.user), pk=pk)
     return FileResponse(picture.image.open("rb"), content_type="image/jpeg")

@@ -145,10 +145,10 @@ def pages_without_arguments(patterns=None, namespace=""):
         if pattern.pattern.regex.groups:  # a <pk> or any other argument
             continue
         if isinstance(pattern, URLResolver):
-            if pattern.namespace != "admin" and str(pattern.pattern) != "i18n/":
+            if pattern.namespace != "admin":
                 inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
                 yield from pages_without_arguments(pattern.url_patterns, inner)
-        elif isinstance(pattern, URLPattern) and pattern.name and pattern.name != "logout":
+        elif isinstance(pattern, URLPattern) and pattern.name and pattern.name not in ("logout", "set_language"):
             yield f"{namespace}{pattern.name}"
 
 

@@ -225,12 +225,12 @@ def test_my_visits_due_export_says_where_each_visit_stands(client, helper, dongf
 def test_the_visit_export_runs_a_fixed_number_of_queries(client, official, dongfeng, django_assert_num_queries):
     VisitFactory(household=HouseholdFactory(village=dongfeng))
     client.force_login(official)
-    # 1 session, 2 user, 3 visits with household, village and visitor
-    with django_assert_num_queries(3):
+    # 1 session, 2 user, 3 visits with household, village and visitor, 4 the access log's row for the download
+    with django_assert_num_queries(4):
         assert len(export(client, "visits:list").rows) == 1
     for _ in range(4):
         VisitFactory(household=HouseholdFactory(village=dongfeng))
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         assert len(export(client, "visits:list").rows) == 5
 
 
@@ -238,13 +238,13 @@ def test_the_flag_export_runs_a_fixed_number_of_queries(client, official, dongfe
     assigned(dongfeng, helper)
     visits_flag(on=TODAY)
     client.force_login(official)
-    # 1 session, 2 user, 3 flags with household, village, rule and visitor
-    with django_assert_num_queries(3):
+    # 1 session, 2 user, 3 flags with household, village, rule and visitor, 4 the access log's row for the download
+    with django_assert_num_queries(4):
         assert len(export(client, "visits:flags").rows) == 2
     for _ in range(3):
         assigned(dongfeng, helper)
     visits_flag(on=TODAY)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         assert len(export(client, "visits:flags").rows) == 8
 
 
@@ -252,12 +252,12 @@ def test_my_visits_due_export_runs_a_fixed_number_of_queries(client, helper, don
     assigned(dongfeng, helper)
     client.force_login(helper)
     # 1 session, 2 user, 3 rules, 4 my current assignments with households and villages (scoped),
-    # 5 last visit per household and role, 6 open flags
-    with django_assert_num_queries(6):
+    # 5 last visit per household and role, 6 open flags, 7 the access log's row for the download
+    with django_assert_num_queries(7):
         assert len(export(client, "visits:due").rows) == 1
     for _ in range(4):
         assigned(dongfeng, helper)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert len(export(client, "visits:due").rows) == 5
 
 
@@ -266,12 +266,13 @@ def test_the_compliance_export_runs_a_fixed_number_of_queries(
 ):
     assigned(dongfeng, helper)
     client.force_login(official)
-    # 1 session, 2 user, 3 active rules, then per rule (4 of them) 2 queries: per village, per visitor
-    with django_assert_num_queries(11):
+    # 1 session, 2 user, 3 active rules, then per rule (4 of them) 2 queries: per village, per visitor,
+    # 12 the access log's row for the download
+    with django_assert_num_queries(12):
         assert len(export(client, "visits:compliance").rows) == 3
     for village in (dongfeng, hongqi):
         assigned(village, UserFactory())
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         assert len(export(client, "visits:compliance").rows) == 6
 
 
