@@ -9,7 +9,6 @@ only masked. Labels are made text inside the dehydrate methods: the workbook's
 language is active only while the rows are read, not when the cells are written.
 """
 
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from import_export import resources, widgets
 from import_export.fields import Field
@@ -29,11 +28,7 @@ from assistance.models import (
 from households.choices import AssignmentRole, HouseholdStatus
 from households.models import Household
 from households.resources import LIST_SEPARATOR, HouseholdColumns
-
-
-def field_label(model, name: str):
-    """A model field's own (translated) name as a column header."""
-    return capfirst(model._meta.get_field(name).verbose_name)
+from townaid.spreadsheets import field_label
 
 
 def text_field(attribute: str, header) -> Field:

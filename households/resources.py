@@ -12,13 +12,9 @@ from import_export import fields, resources, widgets
 from households.choices import PovertyCause
 from households.models import Household
 from households.selectors import ClassifiedHousehold, FlaggedHousehold, IncomeFlag
+from townaid.spreadsheets import field_label
 
 LIST_SEPARATOR = "、"  # how Chinese lists run items together
-
-
-def _field_label(name: str):
-    """A household field's own (translated) name as a column header."""
-    return capfirst(Household._meta.get_field(name).verbose_name)
 
 
 def _head(household: Household):
@@ -63,18 +59,20 @@ class HouseholdResource(HouseholdColumns):
 
     group = fields.Field(column_name=_("Villager group"))
     size = fields.Field(attribute="size", column_name=_("People"), widget=widgets.IntegerWidget())
-    monitor_kind = fields.Field(column_name=_field_label("monitor_kind"))
-    attribute = fields.Field(column_name=_field_label("attribute"))
+    monitor_kind = fields.Field(column_name=field_label(Household, "monitor_kind"))
+    attribute = fields.Field(column_name=field_label(Household, "attribute"))
     main_cause = fields.Field(column_name=_("Main poverty cause"))
-    other_causes = fields.Field(column_name=_field_label("other_causes"))
+    other_causes = fields.Field(column_name=field_label(Household, "other_causes"))
     identified_year = fields.Field(
-        attribute="identified_year", column_name=_field_label("identified_year"), widget=widgets.IntegerWidget()
+        attribute="identified_year",
+        column_name=field_label(Household, "identified_year"),
+        widget=widgets.IntegerWidget(),
     )
     exit_year = fields.Field(
-        attribute="exit_year", column_name=_field_label("exit_year"), widget=widgets.IntegerWidget()
+        attribute="exit_year", column_name=field_label(Household, "exit_year"), widget=widgets.IntegerWidget()
     )
     registered_on = fields.Field(
-        attribute="registered_on", column_name=_field_label("registered_on"), widget=widgets.DateWidget()
+        attribute="registered_on", column_name=field_label(Household, "registered_on"), widget=widgets.DateWidget()
     )
     compliance = fields.Field(column_name=_("2W3G"))
     assessed_on = fields.Field(
@@ -190,7 +188,7 @@ class ClassResource(HouseholdColumns):
     """households:classes: households out of poverty with their current class and why it was suggested."""
 
     exit_year = fields.Field(
-        attribute="exit_year", column_name=_field_label("exit_year"), widget=widgets.IntegerWidget()
+        attribute="exit_year", column_name=field_label(Household, "exit_year"), widget=widgets.IntegerWidget()
     )
     exit_class = fields.Field(column_name=_("Class"))
     suggested_class = fields.Field(column_name=capfirst(_("suggested class")))

@@ -50,6 +50,11 @@ def failing_any_filter() -> Q:
     return q
 
 
+def heads_prefetch() -> Prefetch:
+    """Each household's head as `household.heads` (a list of one), for lists that show who the household is."""
+    return Prefetch("members", queryset=Member.objects.filter(relation=Relation.HEAD), to_attr="heads")
+
+
 def household_search(queryset, text: str):
     """Households whose number, a member's name, or a member's whole ID number matches."""
     text = text.strip()
@@ -72,7 +77,7 @@ def household_list(*, user):
         Household.objects.visible_to(user)
         .select_related("village", "group", "latest_assessment")
         .annotate(size=_member_count())
-        .prefetch_related(Prefetch("members", queryset=Member.objects.filter(relation=Relation.HEAD), to_attr="heads"))
+        .prefetch_related(heads_prefetch())
         .order_by("village__code", "number")
     )
 
@@ -170,7 +175,7 @@ def income_flagged(*, user, line: IncomeLine, village=None, flag: str = "", stat
             ),
         )
         .select_related("village")
-        .prefetch_related(Prefetch("members", queryset=Member.objects.filter(relation=Relation.HEAD), to_attr="heads"))
+        .prefetch_related(heads_prefetch())
         .order_by("village__code", "number")
     )
     if flag == IncomeFlag.BELOW_LINE:
@@ -253,11 +258,7 @@ def filter_by_class(households, exit_class: str):
 
 
 def with_list_joins(households):
-    return (
-        households.select_related("village")
-        .prefetch_related(Prefetch("members", queryset=Member.objects.filter(relation=Relation.HEAD), to_attr="heads"))
-        .order_by("village__code", "number")
-    )
+    return households.select_related("village").prefetch_related(heads_prefetch()).order_by("village__code", "number")
 
 
 @dataclass(frozen=True)

@@ -4,21 +4,16 @@ The list's selector has already joined the village and computed the beneficiary
 counts and the traffic light in SQL, so the download reads no more than the page.
 """
 
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
 from infrastructure.deadlines import Light
 from infrastructure.models import Project
-
-
-def _field_label(name: str):
-    """A project field's own (translated) name as a column header."""
-    return capfirst(Project._meta.get_field(name).verbose_name)
+from townaid.spreadsheets import field_label
 
 
 def _date_field(name: str) -> fields.Field:
-    return fields.Field(attribute=name, column_name=_field_label(name), widget=widgets.DateWidget())
+    return fields.Field(attribute=name, column_name=field_label(Project, name), widget=widgets.DateWidget())
 
 
 class ProjectResource(resources.ModelResource):
@@ -30,9 +25,11 @@ class ProjectResource(resources.ModelResource):
     category = fields.Field(column_name=_("Category"))
     status = fields.Field(column_name=_("Status"))
     light = fields.Field(column_name=_("Traffic light"))
-    budget = fields.Field(attribute="budget", column_name=_field_label("budget"), widget=widgets.DecimalWidget())
-    funding_source = fields.Field(attribute="funding_source", column_name=_field_label("funding_source"))
-    contractor = fields.Field(attribute="contractor", column_name=_field_label("contractor"))
+    budget = fields.Field(
+        attribute="budget", column_name=field_label(Project, "budget"), widget=widgets.DecimalWidget()
+    )
+    funding_source = fields.Field(attribute="funding_source", column_name=field_label(Project, "funding_source"))
+    contractor = fields.Field(attribute="contractor", column_name=field_label(Project, "contractor"))
     beneficiary_count = fields.Field(
         attribute="beneficiary_count", column_name=_("Beneficiary households"), widget=widgets.IntegerWidget()
     )

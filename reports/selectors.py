@@ -26,10 +26,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Reach, scope_of
 from assistance.models import Instalment, InstalmentFlag
-from households.choices import AssessmentItem, AssignmentRole, HouseholdStatus, Relation
+from households.choices import AssessmentItem, AssignmentRole, HouseholdStatus
 from households.classification import POST_EXIT_STATUSES, ExitClass
 from households.models import Assignment, Household, IncomeLine, IncomeRecord, Member, StatusChange, Target, Village
-from households.selectors import UNCLASSIFIED, failing_any_filter, failing_item_filter
+from households.selectors import UNCLASSIFIED, failing_any_filter, failing_item_filter, heads_prefetch
 from households.services import exit_blockers
 from infrastructure.deadlines import Light, load_deadlines
 from infrastructure.selectors import light_counts, project_list
@@ -188,10 +188,6 @@ class IncomeDistribution:
     @property
     def below_or_at_line(self) -> int:
         return sum(b.count for b in self.bins if b.at_or_below_line)
-
-    @property
-    def with_record(self) -> int:
-        return sum(b.count for b in self.bins)
 
 
 @dataclass(frozen=True)
@@ -518,10 +514,6 @@ def _remaining(households, lines) -> list[HouseholdLine]:
         )
         for household in remaining
     ]
-
-
-def heads_prefetch():
-    return Prefetch("members", queryset=Member.objects.filter(relation=Relation.HEAD), to_attr="heads")
 
 
 def _status_rank():

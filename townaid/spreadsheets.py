@@ -27,6 +27,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -159,6 +160,11 @@ def _too_long(request, limit: int):
     query.pop("format", None)
     query.pop("lang", None)
     return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
+
+
+def field_label(model, name: str):
+    """A model field's own (translated, lazy) name as a resource's column header."""
+    return capfirst(model._meta.get_field(name).verbose_name)
 
 
 def wants_export(request) -> bool:

@@ -7,18 +7,13 @@ with plain resources over those same rows. Choices leave as labels.
 
 from dataclasses import dataclass
 
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
 from households.choices import AssignmentRole
+from townaid.spreadsheets import field_label
 from visits.models import FlagKind, Visit, VisitFlag
 from visits.selectors import ComplianceRow, DueVisit
-
-
-def _field_label(model, name: str):
-    """A model field's own (translated) name as a column header."""
-    return capfirst(model._meta.get_field(name).verbose_name)
 
 
 class VisitResource(resources.ModelResource):
@@ -28,13 +23,13 @@ class VisitResource(resources.ModelResource):
     household = fields.Field(attribute="household__number", column_name=_("Household number"))
     village = fields.Field(attribute="household__village__name", column_name=_("Village"))
     visitor = fields.Field(column_name=_("Visitor"))
-    role = fields.Field(column_name=_field_label(Visit, "role"))
+    role = fields.Field(column_name=field_label(Visit, "role"))
     method = fields.Field(column_name=_("Method"))
-    met_with = fields.Field(attribute="met_with", column_name=_field_label(Visit, "met_with"))
-    findings = fields.Field(attribute="findings", column_name=_field_label(Visit, "findings"))
-    problems_found = fields.Field(attribute="problems_found", column_name=_field_label(Visit, "problems_found"))
-    problems_solved = fields.Field(attribute="problems_solved", column_name=_field_label(Visit, "problems_solved"))
-    follow_up = fields.Field(attribute="follow_up", column_name=_field_label(Visit, "follow_up"))
+    met_with = fields.Field(attribute="met_with", column_name=field_label(Visit, "met_with"))
+    findings = fields.Field(attribute="findings", column_name=field_label(Visit, "findings"))
+    problems_found = fields.Field(attribute="problems_found", column_name=field_label(Visit, "problems_found"))
+    problems_solved = fields.Field(attribute="problems_solved", column_name=field_label(Visit, "problems_solved"))
+    follow_up = fields.Field(attribute="follow_up", column_name=field_label(Visit, "follow_up"))
 
     class Meta:
         model = Visit
@@ -69,16 +64,16 @@ class VisitFlagResource(resources.ModelResource):
     household = fields.Field(attribute="household__number", column_name=_("Household number"))
     village = fields.Field(attribute="household__village__name", column_name=_("Village"))
     visitor = fields.Field(column_name=_("Visitor"))
-    role = fields.Field(column_name=_field_label(Visit, "role"))
+    role = fields.Field(column_name=field_label(Visit, "role"))
     period_start = fields.Field(
-        attribute="period_start", column_name=_field_label(VisitFlag, "period_start"), widget=widgets.DateWidget()
+        attribute="period_start", column_name=field_label(VisitFlag, "period_start"), widget=widgets.DateWidget()
     )
     period_end = fields.Field(
-        attribute="period_end", column_name=_field_label(VisitFlag, "period_end"), widget=widgets.DateWidget()
+        attribute="period_end", column_name=field_label(VisitFlag, "period_end"), widget=widgets.DateWidget()
     )
     kind = fields.Field(column_name=_("Flag"))
     raised_at = fields.Field(
-        attribute="raised_at", column_name=_field_label(VisitFlag, "raised_at"), widget=widgets.DateTimeWidget()
+        attribute="raised_at", column_name=field_label(VisitFlag, "raised_at"), widget=widgets.DateTimeWidget()
     )
 
     class Meta:
@@ -101,12 +96,12 @@ class DueVisitResource(resources.Resource):
 
     household = fields.Field(attribute="household__number", column_name=_("Household number"))
     village = fields.Field(attribute="household__village__name", column_name=_("Village"))
-    role = fields.Field(column_name=_field_label(Visit, "role"))
+    role = fields.Field(column_name=field_label(Visit, "role"))
     period_start = fields.Field(
-        attribute="period__start", column_name=_field_label(VisitFlag, "period_start"), widget=widgets.DateWidget()
+        attribute="period__start", column_name=field_label(VisitFlag, "period_start"), widget=widgets.DateWidget()
     )
     period_end = fields.Field(
-        attribute="period__end", column_name=_field_label(VisitFlag, "period_end"), widget=widgets.DateWidget()
+        attribute="period__end", column_name=field_label(VisitFlag, "period_end"), widget=widgets.DateWidget()
     )
     state = fields.Field(column_name=_("Status"))
     last_visited_on = fields.Field(
