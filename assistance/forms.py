@@ -59,7 +59,7 @@ class AssignmentForm(forms.Form):
         self.fields["start_date"].initial = timezone.localdate()
 
 
-class PlanForm(forms.ModelForm):
+class PlanForm(VersionedForm):
     class Meta:
         model = Plan
         fields = ["year", "cause_analysis", "goal"]

@@ -43,8 +43,15 @@ class Plan(models.Model):
     year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(FIRST_REGISTRY_YEAR)])
     cause_analysis = models.TextField(_("analysis of the causes of poverty"))
     goal = models.TextField(_("goal for the year"), blank=True)
+    # Empty for a plan no person wrote: the demo, the county generator, an import. Set by plan_save, never edited.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -18,16 +18,29 @@ def plan_default_analysis(household: Household) -> str:
 
 @transaction.atomic
 def plan_save(*, form, household: Household, user, via: str = AuditEvent.Via.WEB) -> Plan:
-    """Save a plan from its form, and what changed in the audit trail."""
-    before = audit.snapshot(form.instance)
+    """Save a plan from its form, unless someone else changed or deleted it since the form was opened.
+
+    As measure_save: the plan is locked and its version compared with the one
+    the form was opened with; on a mismatch nothing is saved and EditConflict
+    shows both versions. An edit writes only the fields the form edits, so that
+    what was set meanwhile elsewhere on the row (its author) stays. The author
+    is whoever writes a new plan; an existing plan keeps its own, which is empty
+    when no person wrote it (the demo, the county generator, an import).
+    """
+    plan = form.instance
+    current = None
+    if plan.pk is not None:
+        current = Plan.objects.select_for_update().filter(pk=plan.pk).first()
+        if current is None or form.is_stale(current):
+            raise EditConflict(_conflict(form, current, name=_("Assistance plan"), household_id=plan.household_id))
     plan = form.save(commit=False)
     plan.household = household
-    if plan.pk is None:
+    if current is None:  # a new plan
         plan.created_by = user
     plan.full_clean()
-    plan.save()
-    action = AuditEvent.Action.CHANGED if before else AuditEvent.Action.CREATED
-    audit.audit_record(actor=user, via=via, action=action, instance=plan, before=before, household=household)
+    plan.save(update_fields=None if current is None else [*form.versioned_fields(), "updated_at"])
+    action = AuditEvent.Action.CHANGED if current else AuditEvent.Action.CREATED
+    audit.audit_record(actor=user, via=via, action=action, instance=plan, before=current, household=household)
     return plan
 
 
@@ -51,7 +64,8 @@ def measure_save(*, form, user, via: str = AuditEvent.Via.WEB) -> Measure:
             .first()
         )
         if current is None or form.is_stale(current):
-            raise EditConflict(_measure_conflict(form, current))
+            household_id = form.instance.plan.household_id
+            raise EditConflict(_conflict(form, current, name=_("Measure"), household_id=household_id))
     measure = form.save()
     action = AuditEvent.Action.CHANGED if current else AuditEvent.Action.CREATED
     household = measure.plan.household
@@ -59,13 +73,14 @@ def measure_save(*, form, user, via: str = AuditEvent.Via.WEB) -> Measure:
     return measure
 
 
-def _measure_conflict(form, current: Measure | None) -> Conflict:
+def _conflict(form, current: Plan | Measure | None, *, name: str, household_id: int) -> Conflict:
+    """The conflict of a one-record form: how the record changed (or that it is gone), and who changed it last."""
     if current is None:
-        row = RowConflict(name=_("Measure"), kind=ConflictKind.DELETED)
+        row = RowConflict(name=name, kind=ConflictKind.DELETED)
     else:
-        row = RowConflict(name=_("Measure"), kind=ConflictKind.CHANGED, differences=differences(form, current))
+        row = RowConflict(name=name, kind=ConflictKind.CHANGED, differences=differences(form, current))
     changed_at, changed_by = last_recorded_change(
-        household_id=form.instance.plan.household_id, object_types=["assistance.Measure"], object_id=form.instance.pk
+        household_id=household_id, object_types=[form.instance._meta.label], object_id=form.instance.pk
     )
     return Conflict(
         rows=[row],

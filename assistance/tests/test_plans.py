@@ -7,7 +7,9 @@ from django.utils import timezone
 from assistance.models import Measure, MeasureStatus, Plan
 from assistance.tests.factories import MeasureFactory, PlanFactory
 from households.choices import HouseholdStatus
+from households.models import AuditEvent
 from households.tests.factories import HouseholdFactory, MemberFactory
+from townaid.tests.browser import sent_back
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +51,28 @@ def test_a_second_plan_for_the_same_year_is_refused_with_a_message(client, alice
     )
     assert "year" in response.context["form"].errors
     assert Plan.objects.count() == 1
+
+
+def test_a_plan_with_no_creator_is_edited_through_the_page_and_saved(client, alice, dongfeng_household):
+    """Plans from the demo, the county generator or an import have no human author; editing them must work."""
+    plan = PlanFactory(household=dongfeng_household, year=2020, created_by=None, goal="")
+    client.force_login(alice)
+    url = reverse("assistance:plan-edit", args=[plan.pk])
+    data = sent_back(client.get(url).context["form"])
+
+    response = client.post(url, {**data, "cause_analysis": "户主患慢性病，缺劳力", "goal": "稳定增收"})
+
+    assert response.status_code == 302
+    assert response.url == plan.get_absolute_url()
+    plan.refresh_from_db()
+    assert (plan.year, plan.cause_analysis, plan.goal) == (2020, "户主患慢性病，缺劳力", "稳定增收")
+    assert plan.created_by is None  # an edit does not make its editor the author
+    [event] = AuditEvent.objects.filter(object_type="assistance.Plan", object_id=plan.pk)
+    assert (event.action, event.actor, event.household) == (AuditEvent.Action.CHANGED, alice, dongfeng_household)
+    assert event.changes == {
+        "cause_analysis": ["因病致贫，缺技术", "户主患慢性病，缺劳力"],
+        "goal": ["", "稳定增收"],
+    }
 
 
 @pytest.mark.parametrize("method", ["get", "post"])

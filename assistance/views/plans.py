@@ -59,19 +59,34 @@ def plan_create(request, household_pk):
 
 def plan_edit(request, pk):
     plan = get_object_or_404(Plan.objects.editable_by(request.user).select_related("household"), pk=pk)
-    form = PlanForm(request.POST or None, instance=plan, household=plan.household)
+    household = plan.household
+    form = PlanForm(request.POST or None, instance=plan, household=household)
+    conflict = None
     if request.method == "POST" and form.is_valid():
-        plan_save(form=form, household=plan.household, user=request.user)
-        messages.success(request, _("Plan saved."))
-        return redirect(plan)
-    return _render_plan_form(request, form, plan.household, cancel_url=plan.get_absolute_url())
+        try:
+            plan_save(form=form, household=household, user=request.user)
+        except EditConflict as error:
+            conflict = error.conflict
+            if conflict.current is None:
+                raise Http404 from None  # deleted meanwhile: as if it had never been
+            plan = conflict.current  # shown again with the user's input over the plan as stored now
+            form = PlanForm(conflict.data, instance=plan, household=household)
+        else:
+            messages.success(request, _("Plan saved."))
+            return redirect(plan)
+    return _render_plan_form(request, form, household, cancel_url=plan.get_absolute_url(), conflict=conflict)
 
 
-def _render_plan_form(request, form, household, cancel_url=None):
+def _render_plan_form(request, form, household, cancel_url=None, conflict=None):
     return render(
         request,
         "assistance/plan_form.html",
-        {"form": form, "household": household, "cancel_url": cancel_url or household.get_absolute_url()},
+        {
+            "form": form,
+            "household": household,
+            "cancel_url": cancel_url or household.get_absolute_url(),
+            "conflict": conflict,
+        },
     )
 
 
