@@ -18,6 +18,7 @@ from households import tasks
 from households.forms import RosterUploadForm
 from households.models import ImportBatch
 from households.roster import batches, workbooks
+from households.roster.issues import unlisted_lines
 from households.roster.reader import RosterFileError
 from townaid.spreadsheets import record_export
 
@@ -74,6 +75,8 @@ def import_detail(request, pk):
             "page": page,
             "refresh": REFRESH_SECONDS if batch.in_progress else None,
             "Status": ImportBatch.Status,
+            "failure": batches.failure_message(batch),
+            "unlisted": unlisted_lines(batch.counts.get("unlisted")),
         },
     )
     if batch.in_progress:
@@ -110,6 +113,7 @@ def import_errors(request, pk):
                 issues=batch.issues.all(),
                 errors_title=_("Errors"),
                 errors_columns=[_("Row"), _("Column"), _("Header"), _("Reason")],
+                unlisted=batch.counts.get("unlisted"),
             )
     except RosterFileError:
         messages.error(request, _("The file itself cannot be read, so there are no cells to mark."))

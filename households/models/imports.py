@@ -58,7 +58,7 @@ class ImportBatch(models.Model):
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
     background = models.BooleanField(_("checked and applied in the background"), default=False)
-    rows_total = models.PositiveIntegerField(_("rows declared"), null=True, blank=True)
+    rows_total = models.PositiveIntegerField(_("rows in the file"), null=True, blank=True)
     rows_done = models.PositiveIntegerField(_("rows read"), default=0)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
     error_count = models.PositiveIntegerField(_("errors"), default=0)

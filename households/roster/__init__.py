@@ -1,6 +1,7 @@
 """Importing the household roster workbook (ROSTER_FORMAT.md): read safely, validate whole, preview, apply whole.
 
-reader     opens an upload safely (size, zip entries, declared sizes, .xlsx content) and streams its rows
+reader     opens an upload safely (size, zip entries, declared sizes, .xlsx content, rows counted in the XML)
+           and streams every row the sheet holds
 columns    the column table: headers in both languages, level, required, value lists
 values     turns one cell into a model value, or says why it cannot
 validate   pure functions: the rows become households and members, then a plan against the registry

@@ -12,29 +12,27 @@ holds at that moment. A batch already applied is never applied again.
 import datetime as dt
 import hashlib
 import logging
-import zipfile
-import zlib
 from dataclasses import dataclass
-from xml.etree.ElementTree import ParseError
 
-from defusedxml.common import DefusedXmlException
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from households.models import ImportBatch, ImportIssue
 from households.roster import registry as roster_registry
 from households.roster.apply import apply_plan
-from households.roster.issues import Issue, megabytes
-from households.roster.reader import RosterFileError, open_roster, read_error
+from households.roster.issues import Issue, IssueLog, megabytes
+from households.roster.reader import RosterFileError, open_roster
 from households.roster.validate import ParsedRoster, Plan, parse_roster, plan_roster
 from households.roster.values import Context
 
 logger = logging.getLogger(__name__)
 Status = ImportBatch.Status
 PROGRESS_EVERY = 500  # rows between two progress writes
-READ_ERRORS = (zipfile.BadZipFile, zlib.error, ParseError, DefusedXmlException, EOFError, ValueError, KeyError)
+# What a batch's `failure` holds: a code, never an exception's text (the page shows it; the log has the details).
+CHECK_FAILED, APPLY_FAILED, WORKER_UNREACHABLE = "check_failed", "apply_failed", "worker_unreachable"
 
 
 # ---------------------------------------------------------------- reading and checking a file
@@ -45,30 +43,30 @@ class Reading:
     parsed: ParsedRoster | None
     issues: list[Issue]  # what stopped the reading (the file, the sheet, the header), when parsed is None
     sheet: str = ""
-    declared_rows: int | None = None
+    rows_in_file: int | None = None  # the sheet's rows, as counted in its XML
 
 
 def read(file, *, sheet_name: str = "", on_row=None) -> Reading:
-    """Open a file safely and read every row of its roster sheet; no database."""
+    """Open a file safely and read every row of its roster sheet, or none (the issues say why); no database."""
+    sheet = None
     try:
         with open_roster(file, sheet_name=sheet_name) as sheet:
             header = sheet.read_header()
             if header is None:
-                return Reading(None, sheet.issues, sheet.title, sheet.declared_rows)
-            try:
-                parsed = parse_roster(sheet.rows(), header, Context(sheet.epoch), on_row=on_row)
-            except READ_ERRORS as error:
-                return Reading(None, [read_error(error)], sheet.title, sheet.declared_rows)
+                return Reading(None, sheet.issues, sheet.title, sheet.rows_in_file)
+            parsed = parse_roster(sheet.rows(), header, Context(sheet.epoch), on_row=on_row)
             parsed.issues.extend(sheet.issues)
-            return Reading(parsed, [], sheet.title, sheet.declared_rows)
-    except RosterFileError as error:
-        return Reading(None, [error.issue])
+            return Reading(parsed, [], sheet.title, sheet.rows_in_file)
+    except RosterFileError as error:  # refused, or could not be read to its end: nothing of it counts
+        if sheet is None:
+            return Reading(None, [error.issue])
+        return Reading(None, [error.issue], sheet.title, sheet.rows_in_file)
 
 
 def check(reading: Reading, *, town=None, lock: bool = False, today: dt.date | None = None) -> Plan:
     """The plan for a file read: what it would change and every error, against the registry as it is now."""
     if reading.parsed is None:
-        return Plan(households=[], issues=list(reading.issues), rows=0)
+        return Plan(households=[], issues=IssueLog(reading.issues), rows=0)
     registry = roster_registry.load(reading.parsed, town=town, lock=lock)
     return plan_roster(reading.parsed, registry, today=today or timezone.localdate())
 
@@ -112,15 +110,19 @@ def earlier_upload(batch: ImportBatch) -> ImportBatch | None:
 
 
 def batch_start(batch: ImportBatch, *, allow_background: bool = True) -> bool:
-    """Check the file's envelope and size it up; validate it now if it is small. True when a job must finish it."""
+    """Check the file's envelope and count its rows; validate it now if it is small. True when a job must finish it.
+
+    The rows are counted in the sheet's XML, not taken from its <dimension>, which
+    a file may understate: a large file is never read inside the web request.
+    """
     try:
         with batch.file.open("rb") as file, open_roster(file, sheet_name=batch.sheet_name) as sheet:
-            declared = sheet.declared_rows
+            rows = sheet.rows_in_file
     except RosterFileError as error:
-        _store_result(batch, Plan(households=[], issues=[error.issue], rows=0))
+        _store_result(batch, Plan(households=[], issues=IssueLog([error.issue]), rows=0))
         return False
-    batch.rows_total = declared
-    batch.background = allow_background and (declared is None or declared > settings.ROSTER_BACKGROUND_ROWS)
+    batch.rows_total = rows
+    batch.background = allow_background and rows > settings.ROSTER_BACKGROUND_ROWS
     if batch.background:
         batch.status = Status.QUEUED
         batch.save(update_fields=["rows_total", "background", "status"])
@@ -136,9 +138,9 @@ def batch_validate(batch: ImportBatch) -> ImportBatch:
     try:
         reading = _read_batch(batch)
         plan = check(reading, town=town_of(batch.uploaded_by))
-    except Exception as error:
+    except Exception:
         logger.exception("roster batch %s could not be checked", batch.pk)
-        return _fail(batch, error)
+        return _fail(batch, CHECK_FAILED)
     _store_result(batch, plan, sheet=reading.sheet)
     return batch
 
@@ -169,32 +171,27 @@ def batch_apply(batch: ImportBatch) -> ImportBatch:
             if plan.ok and plan.changes_anything:
                 apply_plan(plan, batch=batch, user=batch.confirmed_by)
             _store_result(batch, plan, sheet=reading.sheet, applied=plan.ok)
-    except Exception as error:
+    except Exception:
         logger.exception("roster batch %s could not be applied", batch.pk)
-        return _fail(batch, error)
+        return _fail(batch, APPLY_FAILED)
     return batch
 
 
 def batch_enqueue_failed(batch: ImportBatch, error: Exception) -> None:
     """The job could not be queued (the broker is down): say so on the batch, and let it be tried again."""
-    logger.warning("roster batch %s could not be queued: %s", batch.pk, error)
-    if batch.status == Status.APPLY_QUEUED:
-        _set(batch, status=Status.READY, failure=str(error) or type(error).__name__)
-    else:
-        _set(batch, status=Status.FAILED, failure=str(error) or type(error).__name__)
+    logger.warning("roster batch %s could not be queued: %s: %s", batch.pk, type(error).__name__, error)
+    status = Status.READY if batch.status == Status.APPLY_QUEUED else Status.FAILED
+    _set(batch, status=status, failure=WORKER_UNREACHABLE)
 
 
 def _read_batch(batch: ImportBatch) -> Reading:
-    last = [0]
-
-    def on_row(number):
-        last[0] = number
-        if number % PROGRESS_EVERY == 0:
-            ImportBatch.objects.filter(pk=batch.pk).update(rows_done=number)
+    def on_row(position):
+        if position % PROGRESS_EVERY == 0:
+            ImportBatch.objects.filter(pk=batch.pk).update(rows_done=position)
 
     with batch.file.open("rb") as file:
         reading = read(file, sheet_name=batch.sheet_name, on_row=on_row)
-    total = batch.rows_total if batch.rows_total and batch.rows_total >= last[0] else last[0]
+    total = reading.rows_in_file or 0
     _set(batch, rows_done=total, rows_total=total)  # read to the end: the bar is full
     return reading
 
@@ -240,9 +237,22 @@ def _store_result(batch: ImportBatch, plan: Plan, *, sheet: str = "", applied: b
         )
 
 
-def _fail(batch: ImportBatch, error: Exception) -> ImportBatch:
-    _set(batch, status=Status.FAILED, failure=f"{type(error).__name__}: {error}")
+def _fail(batch: ImportBatch, failure: str) -> ImportBatch:
+    """The batch failed (the exception has been logged): the page says so in the user's language."""
+    _set(batch, status=Status.FAILED, failure=failure)
     return batch
+
+
+def failure_message(batch: ImportBatch) -> str:
+    """What the page and the command say about a failed batch: never the exception, which is in the log."""
+    if not batch.failure:
+        return ""
+    if batch.failure == WORKER_UNREACHABLE:
+        return _("Import %(number)s: the background worker did not answer.") % {"number": batch.pk}
+    return _(
+        "Import %(number)s failed because of a fault in the application, not in the file; nothing was changed. "
+        "The details have been logged for the people who run the server: give them the import number."
+    ) % {"number": batch.pk}
 
 
 def _set(batch: ImportBatch, **values) -> None:

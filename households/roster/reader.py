@@ -1,44 +1,69 @@
-"""Opening an uploaded roster safely, finding its header row, and streaming its rows.
+"""Opening an uploaded roster safely, finding its header row, and streaming every row it holds.
 
 Before openpyxl sees a byte: the size is within ROSTER_MAX_BYTES, the file is a
 zip archive whose entry count and declared unpacked size are bounded (zipfile
 never inflates an entry past its declared size, so the declaration is a real
 bound), and its content types say it is an .xlsx workbook (not .xlsm, .docx or a
-renamed anything). openpyxl then reads it read-only, through defusedxml, with
-formulas kept as text (never evaluated; validation reports them). Reading stops
-after a run of blank rows, so a sheet that declares a million rows costs nothing.
+renamed anything). openpyxl then opens it read-only, through defusedxml.
 
-Merged cells: read-only openpyxl does not see them, so their ranges are found by
-scanning the sheet's XML text (a tag cannot appear in cell text, where < is
-escaped), and every cell of a range below the header takes its top-left value.
+Before a row is parsed, the sheet's XML is scanned once as bytes: its <row>
+elements are counted (a sheet of more than ROSTER_MAX_ROWS is refused there) and
+its merged ranges are found (read-only openpyxl does not see them; a tag cannot
+appear in cell text, where < is escaped). The sheet's <dimension> is never
+trusted: it is only what the writer claimed, and openpyxl's read-only iter_rows
+would stop at it and silently drop the rows below. Instead the XML is parsed here,
+with DTDs and entities refused, and openpyxl's WorkSheetParser turns each <row>
+element into cells (shared strings, dates, formulas kept as text, never
+evaluated). Only rows present in the XML are visited, with their own numbers: a
+lone cell on row 1,048,575 costs one row, not a million empty ones. Blank rows
+are skipped, never a reason to stop. When the parser has seen a different number
+of rows from the scan, the file is refused: every row of an accepted file is read.
+
+What goes wrong with a file is told to the user as an issue code (in their
+language, never an exception's text or a path); the technical detail is logged.
 """
 
+import logging
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
+from xml.etree.ElementTree import ParseError, TreeBuilder
 
 import openpyxl
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from openpyxl.cell.read_only import ReadOnlyCell
 from openpyxl.utils.cell import range_boundaries
+from openpyxl.worksheet._reader import CELL_TAG, ROW_TAG, WorkSheetParser
 
 from households.roster import columns as roster_columns
-from households.roster.issues import ERROR, WARNING, Issue, megabytes
+from households.roster.issues import WARNING, Issue, megabytes
 from households.roster.values import text_of
+
+logger = logging.getLogger(__name__)
 
 MAX_ENTRIES = 1000  # a workbook of a few sheets has a few dozen parts
 UNPACKED_FACTOR = 10  # unpacked, a workbook may be at most this many times the upload limit
-BLANK_ROWS_STOP = 200
 HEADER_SEARCH_ROWS = 30
 MAX_COLUMNS = 100  # cells further right are never read
+MAX_CELLS_PER_ROW = 16384  # Excel's last column is XFD; a row holding more cells is no Excel sheet
+MAX_MERGED_RANGES = 1_000_000  # a roster merging every household's cells has far fewer
+LAST_ROW = 1_048_576  # Excel's last row
 XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
-MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+ROW_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+MERGE = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
 SCAN_CHUNK = 1 << 20
+TAG_TAIL = 1024  # a tag starting this close to the end of a chunk is looked at again with the next chunk
+PARSE_CHUNK = 1 << 16
+# A broken zip, a broken deflate stream, a part cut short, a compression zipfile lacks; KeyError is zipfile's
+# answer for a part the workbook names and the archive lacks.
+ARCHIVE_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError, KeyError)
 
 
 class RosterFileError(Exception):
@@ -62,9 +87,51 @@ class Header:
 
 @dataclass
 class SheetRow:
-    number: int
+    number: int  # as Excel numbers it
     cells: dict[int, Any]  # column index -> raw value, for the columns the header names
     formulas: set[int] = field(default_factory=set)
+    position: int = 0  # among the sheet's rows: how far the reading has come (the progress bar)
+
+
+@dataclass
+class SheetScan:
+    rows: int  # <row> elements in the sheet's XML
+    merged: set[str]  # merged ranges, as "A1:B2"
+
+
+# ---------------------------------------------------------------- the failures, for the user and for the log
+
+
+def file_error(error: Exception, *, doing: str) -> RosterFileError:
+    """What went wrong with a file, as the issue the user sees; the exception itself goes to the log only.
+
+    openpyxl wraps some errors in a ValueError of its own, so the whole chain of causes is looked at.
+    """
+    if isinstance(error, RosterFileError):
+        return error
+    chain = list(_causes(error))
+    if any(isinstance(cause, DefusedXmlException) for cause in chain):
+        code = "unsafe_xml"
+    elif any(isinstance(cause, ARCHIVE_ERRORS) for cause in chain):
+        code = "damaged_archive"
+    elif any(isinstance(cause, ParseError) for cause in chain):
+        code = "damaged_xml"
+    else:
+        code = "unreadable"
+    detail = " <- ".join(f"{type(cause).__name__}: {cause}" for cause in chain)
+    logger.warning("roster file refused (%s) while %s: %s", code, doing, detail)
+    return RosterFileError(code)
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
+
+
+# ---------------------------------------------------------------- before openpyxl
 
 
 def check_archive(file: IO[bytes], *, max_bytes: int | None = None) -> None:
@@ -77,7 +144,8 @@ def check_archive(file: IO[bytes], *, max_bytes: int | None = None) -> None:
     if size > max_bytes:
         raise RosterFileError("file_too_large", size=megabytes(size), limit=megabytes(max_bytes))
     if file.read(4) != b"PK\x03\x04":
-        raise RosterFileError("not_xlsx", detail="not a zip archive")
+        logger.warning("roster file refused (not_xlsx): not a zip archive")
+        raise RosterFileError("not_xlsx")
     file.seek(0)
     try:
         with zipfile.ZipFile(file) as archive:
@@ -88,8 +156,8 @@ def check_archive(file: IO[bytes], *, max_bytes: int | None = None) -> None:
             if unpacked > limit:
                 raise RosterFileError("too_large_unpacked", size=megabytes(unpacked), limit=megabytes(limit))
             _check_content_types(archive)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as error:
-        raise RosterFileError("not_xlsx", detail=str(error)) from None
+    except ARCHIVE_ERRORS as error:
+        raise file_error(error, doing="opening the archive") from None
     finally:
         file.seek(0)
 
@@ -98,42 +166,179 @@ def _check_content_types(archive: zipfile.ZipFile) -> None:
     try:
         types = ElementTree.fromstring(archive.read("[Content_Types].xml"))
     except KeyError:
-        raise RosterFileError("not_xlsx", detail="no [Content_Types].xml") from None
-    except (ElementTree.ParseError, DefusedXmlException) as error:
-        raise RosterFileError("not_xlsx", detail=f"[Content_Types].xml: {error}") from None
+        logger.warning("roster file refused (not_xlsx): no [Content_Types].xml")
+        raise RosterFileError("not_xlsx") from None
+    except (ParseError, DefusedXmlException) as error:
+        raise file_error(error, doing="reading [Content_Types].xml") from None
     mains = {
         element.get("ContentType", "")
         for element in types
         if element.tag.endswith("Override") and element.get("ContentType", "").endswith(".main+xml")
     }
     if XLSX_MAIN not in mains:
-        found = ", ".join(sorted(mains)) or "no workbook part"
-        raise RosterFileError("not_xlsx", detail=found)
+        logger.warning("roster file refused (not_xlsx): main parts %s", sorted(mains))
+        raise RosterFileError("not_xlsx")
+
+
+def scan_sheet(source: IO[bytes]) -> SheetScan:
+    """Count the sheet's <row> elements and find its merged ranges, from the XML as bytes, before any parsing.
+
+    A tag is looked at once: a chunk is scanned up to its last "<" when that is
+    near its end, and the rest is carried over to the next chunk.
+    """
+    rows, merged, carry = 0, set(), b""
+    while chunk := source.read(SCAN_CHUNK):
+        data = carry + chunk
+        cut = data.rfind(b"<")
+        if cut == -1 or len(data) - cut > TAG_TAIL:
+            cut = len(data)
+        scanned, carry = data[:cut], data[cut:]
+        rows += len(ROW_START.findall(scanned))
+        merged.update(match.decode() for match in MERGE.findall(scanned))
+        if len(merged) > MAX_MERGED_RANGES:
+            raise RosterFileError("too_many_merged_ranges", limit=f"{MAX_MERGED_RANGES:,}")
+    rows += len(ROW_START.findall(carry))  # the last tag, whose end is the end of the sheet
+    merged.update(match.decode() for match in MERGE.findall(carry))
+    return SheetScan(rows=rows, merged=merged)
+
+
+class _RowTrees:
+    """The XML parser's target: each <row> element built whole and handed over as it ends; nothing else kept.
+
+    openpyxl's own reading (iterparse) keeps every finished row attached to the
+    sheet; here a row is dropped once it is read, so memory holds one row at a time.
+    """
+
+    def __init__(self):
+        self.finished: list = []
+        self._builder: TreeBuilder | None = None
+        self._depth = 0
+        self._cells = 0
+
+    def start(self, tag, attrib):
+        if self._builder is None:
+            if tag != ROW_TAG:
+                return
+            self._builder, self._depth, self._cells = TreeBuilder(), 0, 0
+        self._depth += 1
+        if tag == CELL_TAG:
+            self._cells += 1
+            if self._cells > MAX_CELLS_PER_ROW:
+                raise RosterFileError("row_too_wide", limit=f"{MAX_CELLS_PER_ROW:,}")
+        self._builder.start(tag, attrib)
+
+    def data(self, text):
+        if self._builder is not None:
+            self._builder.data(text)
+
+    def end(self, tag):
+        if self._builder is None:
+            return
+        self._builder.end(tag)
+        self._depth -= 1
+        if self._depth == 0:
+            self.finished.append(self._builder.close())
+            self._builder = None
+
+    def close(self):
+        return None
+
+
+# ---------------------------------------------------------------- the sheet
 
 
 class RosterSheet:
-    """One worksheet of a checked workbook: its header and its rows, streamed."""
+    """One worksheet of a checked workbook: its rows counted, its header found, its rows streamed."""
 
     def __init__(self, workbook, worksheet):
         self.workbook = workbook
         self.worksheet = worksheet
         self.title = worksheet.title
-        self.declared_rows = worksheet.max_row  # from the sheet's <dimension>; None when it has none
         self.epoch = workbook.epoch
         self.header: Header | None = None
         self.issues: list[Issue] = []
-        self.last_row = 0
-        self._rows = None
-        self._merged: dict[tuple[int, int], tuple[int, int]] | None = None
+        self.rows_read = 0  # <row> elements parsed so far
+        try:
+            with worksheet._get_source() as source:  # the sheet's XML as stored (openpyxl has no public way)
+                scan = scan_sheet(source)
+        except Exception as error:
+            raise file_error(error, doing="scanning the sheet") from None
+        self.rows_in_file = scan.rows
+        self._merged_refs = scan.merged
+        if scan.rows > settings.ROSTER_MAX_ROWS:
+            raise RosterFileError("too_many_rows", count=f"{scan.rows:,}", limit=f"{settings.ROSTER_MAX_ROWS:,}")
+        self._rows: Iterator[tuple[int, dict[int, ReadOnlyCell]]] | None = None
+
+    def xml_rows(self) -> Iterator[tuple[int, dict[int, ReadOnlyCell]]]:
+        """Every <row> of the sheet as (its number, its cells by column up to MAX_COLUMNS), in the file's order.
+
+        Raises RosterFileError when the XML cannot be read, is unsafe, or holds
+        rows out of order or other than those counted.
+        """
+        cells_of = WorkSheetParser(
+            None,
+            self.worksheet._shared_strings,
+            data_only=False,
+            epoch=self.workbook.epoch,
+            date_formats=self.workbook._date_formats,
+            timedelta_formats=self.workbook._timedelta_formats,
+        )
+        trees = _RowTrees()
+        parser = ElementTree.XMLParser(target=trees, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        previous = 0
+        try:
+            with self.worksheet._get_source() as source:
+                ended = False
+                while not ended:
+                    chunk = source.read(PARSE_CHUNK)
+                    if chunk:
+                        parser.feed(chunk)
+                    else:
+                        parser.close()
+                        ended = True
+                    for tree in trees.finished:
+                        self.rows_read += 1
+                        if self.rows_read > self.rows_in_file:
+                            raise RosterFileError("rows_not_counted", count=f"{self.rows_in_file:,}")
+                        number = self._row_number(tree, previous)
+                        previous = cells_of.row_counter = number
+                        cells_of.col_counter = 0
+                        cells = {}
+                        for element in tree:
+                            if element.tag == CELL_TAG:
+                                cell = cells_of.parse_cell(element)
+                                if cell["column"] <= MAX_COLUMNS:
+                                    cell["row"] = number
+                                    cells[cell["column"]] = ReadOnlyCell(self.worksheet, **cell)
+                        yield number, cells
+                    trees.finished.clear()
+        except RosterFileError:
+            raise
+        except Exception as error:
+            raise file_error(error, doing=f"reading row {previous + 1} of the sheet") from None
+        if self.rows_read != self.rows_in_file:
+            logger.warning("roster sheet: %s rows counted, %s parsed", self.rows_in_file, self.rows_read)
+            raise RosterFileError("rows_not_counted", count=f"{self.rows_in_file:,}")
+
+    @staticmethod
+    def _row_number(tree, previous: int) -> int:
+        text = tree.get("r")
+        try:
+            number = int(text) if text is not None else previous + 1
+        except ValueError:
+            raise RosterFileError("rows_out_of_order", row=previous + 1) from None
+        if not previous < number <= LAST_ROW:
+            raise RosterFileError("rows_out_of_order", row=previous + 1)
+        return number
 
     def read_header(self) -> Header | None:
         """Find the header row among the first rows; None (with an issue) when there is none fit to read by."""
-        self._rows = self._numbered_rows()
-        best: tuple[int, int, tuple] | None = None
+        self._rows = self.xml_rows()
+        best: tuple[int, int, dict] | None = None
         for number, cells in self._rows:
             if number > HEADER_SEARCH_ROWS:
                 break
-            matched = sum(1 for cell in cells if roster_columns.match_header(cell.value))
+            matched = sum(1 for cell in cells.values() if roster_columns.match_header(cell.value))
             if matched and (best is None or matched > best[1]):
                 best = (number, matched, cells)
             if self._has_required(cells):
@@ -150,12 +355,12 @@ class RosterSheet:
 
     @staticmethod
     def _has_required(cells) -> bool:
-        found = {column.key for cell in cells if (column := roster_columns.match_header(cell.value))}
+        found = {column.key for cell in cells.values() if (column := roster_columns.match_header(cell.value))}
         return all(column.key in found for column in roster_columns.REQUIRED)
 
     def _header(self, number: int, cells) -> Header:
         header = Header(row=number, columns={}, spelled={})
-        for index, cell in enumerate(cells, start=1):
+        for index, cell in sorted(cells.items()):
             if not text_of(cell.value):
                 continue
             spelled = str(cell.value).strip()  # as the file spells it, for the messages
@@ -175,96 +380,92 @@ class RosterSheet:
         return header
 
     def rows(self) -> Iterator[SheetRow]:
-        """The rows below the header that hold anything in its columns, merged cells filled in."""
+        """Every row below the header that holds anything in its columns, merged cells filled in.
+
+        Raises RosterFileError (see xml_rows) when the sheet cannot be read to its end.
+        """
         assert self.header is not None, "read_header first"
         indexes = sorted(self.header.columns)
-        merged, top_lefts = self._merged_sources(set(indexes))
-        top_values: dict[tuple[int, int], Any] = {}
-        blank_run = 0
+        merges = _Merges(self._merged_refs, below=self.header.row, columns=set(indexes))
         for number, cells in self._rows:
-            self.last_row = number
-            for column in top_lefts.get(number, ()):
-                if column <= len(cells):
-                    top_values[(number, column)] = cells[column - 1].value
-            row = SheetRow(number, {})
+            merges.reach(number, cells)
+            row = SheetRow(number, {}, position=self.rows_read)
             for index in indexes:
-                cell = cells[index - 1] if index <= len(cells) else None
+                cell = cells.get(index)
                 value = getattr(cell, "value", None)
-                source = merged.get((number, index))
-                if source is not None:
-                    value = top_values.get(source)
+                merged = merges.source(number, index)
+                if merged is not None:
+                    value = merged[0]
                 if value is None or (isinstance(value, str) and not value.strip()):
                     continue
                 row.cells[index] = value
-                if source is None and getattr(cell, "data_type", None) == "f":
+                if merged is None and getattr(cell, "data_type", None) == "f":
                     row.formulas.add(index)
-            if not row.cells:
-                blank_run += 1
-                if blank_run >= BLANK_ROWS_STOP:
-                    if self.declared_rows and self.declared_rows > number:
-                        params = {"row": number, "count": BLANK_ROWS_STOP}
-                        self.issues.append(
-                            Issue("stopped_after_blank_rows", row=number, params=params, severity=WARNING)
-                        )
-                    return
-                continue
-            blank_run = 0
-            yield row
+            if row.cells:
+                yield row
 
-    def _numbered_rows(self) -> Iterator[tuple[int, tuple]]:
-        return enumerate(self.worksheet.iter_rows(min_row=1, max_col=MAX_COLUMNS), start=1)
 
-    def _merged_sources(self, indexes: set[int]):
-        """For merged ranges below the header: (row, column) -> the top-left cell whose value it shows,
-        and the top-left cells to remember, by row."""
-        sources: dict[tuple[int, int], tuple[int, int]] = {}
-        top_lefts: dict[int, list[int]] = {}
-        for ref in self._merge_refs():
+class _Merges:
+    """The merged ranges below the header over its columns, followed down the sheet as its rows are read.
+
+    A range is kept as its bounds, never expanded cell by cell: a range of a
+    million rows costs what a range of two does.
+    """
+
+    def __init__(self, refs: set[str], *, below: int, columns: set[int]):
+        starts = []
+        for ref in refs:
             min_col, min_row, max_col, max_row = range_boundaries(ref)
-            if min_row <= self.header.row:
-                continue
-            covered = indexes & set(range(min_col, max_col + 1))
-            if not covered:
-                continue
-            top_lefts.setdefault(min_row, []).append(min_col)
-            for column in covered:
-                for row in range(min_row, max_row + 1):
-                    if (row, column) != (min_row, min_col):
-                        sources[(row, column)] = (min_row, min_col)
-        return sources, top_lefts
+            covered = columns & set(range(min_col, min(max_col, MAX_COLUMNS) + 1))
+            if min_row > below and covered:
+                starts.append((min_row, max_row, min_col, sorted(covered)))
+        self._waiting = sorted(starts, reverse=True)  # popped from the end: the topmost range first
+        self._open: dict[int, tuple[int, int, int]] = {}  # column -> (its range's last row, top-left row, column)
+        self._values: dict[tuple[int, int], Any] = {}  # an open range's top-left (row, column) -> its value
 
-    def _merge_refs(self) -> set[str]:
-        refs, tail = set(), b""
-        with self.worksheet._get_source() as source:  # the sheet's XML as stored (openpyxl has no public way)
-            while chunk := source.read(SCAN_CHUNK):
-                data = tail + chunk
-                refs.update(match.decode() for match in MERGE.findall(data))
-                tail = data[-256:]  # a tag cut in two by the chunk boundary is found whole next time
-        return refs
+    def reach(self, number: int, cells: dict) -> None:
+        """Open the ranges that have begun by this row, remembering their top-left values; close those past."""
+        while self._waiting and self._waiting[-1][0] <= number:
+            min_row, max_row, min_col, covered = self._waiting.pop()
+            if min_row == number:
+                self._values[(min_row, min_col)] = getattr(cells.get(min_col), "value", None)
+            for column in covered:
+                self._open[column] = (max_row, min_row, min_col)
+        if any(last < number for last, _row, _column in self._open.values()):
+            self._open = {column: found for column, found in self._open.items() if found[0] >= number}
+            tops = {(row, column) for _last, row, column in self._open.values()}
+            self._values = {top: value for top, value in self._values.items() if top in tops}
+
+    def source(self, number: int, column: int) -> tuple[Any] | None:
+        """(the value it shows,) for a cell a range covers other than its top-left one; else None."""
+        found = self._open.get(column)
+        if found is None or (number, column) == found[1:]:
+            return None
+        return (self._values.get(found[1:]),)
 
 
 @contextmanager
 def open_roster(file: IO[bytes], *, sheet_name: str = "", max_bytes: int | None = None) -> Iterator[RosterSheet]:
-    """A checked workbook's sheet (the first unless named), closed afterwards; raises RosterFileError."""
+    """A checked workbook's sheet (the first unless named), its rows counted; closed afterwards.
+
+    Raises RosterFileError, also while its rows are read.
+    """
     if not openpyxl.DEFUSEDXML:
         raise ImproperlyConfigured("defusedxml must be installed (and OPENPYXL_DEFUSEDXML not False) to read rosters")
     check_archive(file, max_bytes=max_bytes)
     try:
         workbook = openpyxl.load_workbook(file, read_only=True, data_only=False, keep_links=False)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise RosterFileError("unreadable", detail=f"{type(error).__name__}: {error}") from None
+        raise file_error(error, doing="opening the workbook") from None
     try:
         if sheet_name:
             if sheet_name not in workbook.sheetnames:
                 raise RosterFileError("no_sheet", sheet=sheet_name, sheets="、".join(workbook.sheetnames))
             worksheet = workbook[sheet_name]
-        else:
+        elif workbook.worksheets:
             worksheet = workbook.worksheets[0]
+        else:
+            raise RosterFileError("no_worksheets")
         yield RosterSheet(workbook, worksheet)
     finally:
         workbook.close()
-
-
-def read_error(error: Exception) -> Issue:
-    """An error met while streaming rows (a damaged part, a CRC mismatch), as an issue."""
-    return Issue("unreadable", params={"detail": f"{type(error).__name__}: {error}"}, severity=ERROR)

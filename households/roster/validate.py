@@ -16,9 +16,9 @@ from typing import Any
 from households import idnumbers
 from households.choices import Attribute, Health, HouseholdStatus, Relation
 from households.roster import columns as roster_columns
-from households.roster.issues import WARNING, Issue
+from households.roster.issues import WARNING, Issue, IssueLog
 from households.roster.reader import Header, SheetRow
-from households.roster.values import CellError, Context, text_of
+from households.roster.values import CellError, Context, formula_text, text_of
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -71,7 +71,7 @@ class FileHousehold:
 class ParsedRoster:
     households: dict[str, FileHousehold]
     columns: dict[str, tuple[int, str]]  # column key -> (column index, header as spelled)
-    issues: list[Issue]
+    issues: IssueLog
     rows: int  # rows of people read
 
     @property
@@ -92,11 +92,14 @@ def parse_roster(
     *,
     on_row: Callable[[int], None] | None = None,
 ) -> ParsedRoster:
-    """Every row of people read and checked on its own and within its household; no database."""
+    """Every row of people read and checked on its own and within its household; no database.
+
+    `on_row` is told how far the reading has come (the row's position among the sheet's rows).
+    """
     parsed = ParsedRoster(
         households={},
         columns={column.key: (index, header.spelled[index]) for index, column in header.columns.items()},
-        issues=list(header.issues),
+        issues=IssueLog(header.issues),
         rows=0,
     )
     seen_ids: dict[str, int] = {}
@@ -104,7 +107,7 @@ def parse_roster(
     for row in rows:
         parsed.rows += 1
         if on_row is not None:
-            on_row(row.number)
+            on_row(row.position or row.number)
         current = _parse_row(parsed, header, context, row, current, seen_ids)
     for household in parsed.households.values():
         _check_household(parsed, household)
@@ -121,7 +124,7 @@ def _parse_row(parsed, header, context, row, current, seen_ids) -> FileHousehold
         raw = row.cells.get(index)
         typed[column.key] = "" if raw is None else text_of(raw)
         if index in row.formulas:
-            parsed.issue("formula", row.number, column.key, value=text_of(raw))
+            parsed.issue("formula", row.number, column.key, value=text_of(formula_text(raw)))
             failed.add(column.key)
             continue
         if raw is None:  # the reader leaves blank cells out
@@ -273,17 +276,18 @@ class HouseholdChange:
 @dataclass
 class Plan:
     households: list[HouseholdChange]
-    issues: list[Issue]
+    issues: IssueLog  # every issue counted, the first ROSTER_MAX_ISSUES kept
     rows: int
     new_groups: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Issue]:
+        """The errors listed (issues.errors counts them all)."""
         return [issue for issue in self.issues if issue.is_error]
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return self.issues.errors == 0
 
     def counts(self) -> dict[str, Any]:
         households = {CREATED: 0, UPDATED: 0, UNCHANGED: 0}
@@ -292,14 +296,14 @@ class Plan:
             households[change.action] += 1
             for member in change.members:
                 members[member.action] += 1
-        missing = sum(1 for issue in self.issues if issue.code == "member_missing")
         return {
             "rows": self.rows,
             "households": households,
             "members": members,
-            "missing_members": missing,
-            "errors": len(self.errors),
-            "warnings": len(self.issues) - len(self.errors),
+            "missing_members": self.issues.codes["member_missing"],
+            "errors": self.issues.errors,
+            "warnings": self.issues.warnings,
+            "unlisted": self.issues.unlisted(),
         }
 
     @property
@@ -309,7 +313,7 @@ class Plan:
 
 def plan_roster(parsed: ParsedRoster, registry, *, today: dt.date) -> Plan:
     """What applying the file would do to the registry (a snapshot from registry.load), and what stops it."""
-    plan = Plan(households=[], issues=list(parsed.issues), rows=parsed.rows)
+    plan = Plan(households=[], issues=parsed.issues.copy(), rows=parsed.rows)
     new_groups: dict[tuple[int, str], None] = {}
     for household in sorted(parsed.households.values(), key=lambda h: h.first_row):
         change = _plan_household(parsed, plan, registry, household, today)
@@ -318,7 +322,6 @@ def plan_roster(parsed: ParsedRoster, registry, *, today: dt.date) -> Plan:
             if change.group:
                 new_groups[change.group] = None
     plan.new_groups = list(new_groups)
-    plan.issues.sort(key=lambda issue: issue.sort_key)
     return plan
 
 

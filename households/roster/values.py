@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from openpyxl.utils.datetime import from_excel
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from households import idnumbers
 
@@ -52,6 +53,15 @@ def text_of(value: Any) -> str:
         return str(int(value))
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    return str(value)
+
+
+def formula_text(value: Any) -> str:
+    """A formula cell's formula as text ("=SUM(A1:A3)"), whatever kind openpyxl gives it as."""
+    if isinstance(value, ArrayFormula):
+        return value.text or "="
+    if isinstance(value, DataTableFormula):  # Excel shows a data table's cells as {=TABLE(r1,r2)}
+        return f"=TABLE({value.r1 or ''},{value.r2 or ''})"
     return str(value)
 
 

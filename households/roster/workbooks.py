@@ -13,7 +13,10 @@ from openpyxl.utils import get_column_letter
 
 from households import idnumbers
 from households.roster import columns as roster_columns
-from households.roster.reader import BLANK_ROWS_STOP, MAX_COLUMNS, open_roster
+from households.roster.issues import unlisted_lines
+from households.roster.reader import open_roster
+from households.roster.values import formula_text
+from townaid.spreadsheets import safe_value
 
 RED = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
 HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
@@ -158,12 +161,16 @@ def template(lang: str) -> bytes:
     return _save(book)
 
 
-def marked_copy(file, *, sheet_name: str, issues: Iterable, errors_title: str, errors_columns: list[str]) -> bytes:
+def marked_copy(
+    file, *, sheet_name: str, issues: Iterable, errors_title: str, errors_columns: list[str], unlisted=None
+) -> bytes:
     """The uploaded sheet's values, every bad cell filled red with the reasons as a comment, plus a sheet of issues.
 
     The copy is streamed (read-only in, write-only out), so even the largest
     upload never sits in memory whole; it keeps values and number formats, not
-    the rest of the formatting.
+    the rest of the formatting. Every value goes through safe_value, as in every
+    other download: a formula in the upload comes back as inert text (Excel would
+    run it), and so does text that Excel would take for one.
     """
     issues = list(issues)
     by_cell: dict[tuple[int, int], list[str]] = {}
@@ -175,23 +182,17 @@ def marked_copy(file, *, sheet_name: str, issues: Iterable, errors_title: str, e
     book = Workbook(write_only=True)
     with open_roster(file, sheet_name=sheet_name) as roster:
         out = book.create_sheet(roster.title)
-        blank_run = 0
-        for number, cells in enumerate(roster.worksheet.iter_rows(max_col=MAX_COLUMNS), start=1):
-            values = [getattr(cell, "value", None) for cell in cells]
-            while values and values[-1] is None:
-                values.pop()
-            width = max(len(values), widest.get(number, 0))
-            if not width:
-                blank_run += 1
-                if blank_run >= BLANK_ROWS_STOP:
-                    break
+        written = 0
+        for number, cells in roster.xml_rows():
+            while written < number - 1:  # the rows the file leaves out, so that every row keeps its number
                 out.append([])
-                continue
-            blank_run = 0
+                written += 1
+            filled = [column for column, cell in cells.items() if cell.value is not None]
+            width = max(max(filled, default=0), widest.get(number, 0))
             row = []
             for index in range(1, width + 1):
-                source = cells[index - 1] if index <= len(cells) else None
-                cell = WriteOnlyCell(out, value=getattr(source, "value", None))
+                source = cells.get(index)
+                cell = WriteOnlyCell(out, value=_value_of(source))
                 number_format = getattr(source, "number_format", None)
                 if number_format and number_format != "General":
                     cell.number_format = number_format
@@ -201,11 +202,25 @@ def marked_copy(file, *, sheet_name: str, issues: Iterable, errors_title: str, e
                     cell.comment = Comment("\n".join(reasons), "TownAid", width=300, height=120)
                 row.append(cell)
             out.append(row)
+            written += 1
     listing = book.create_sheet(errors_title)
-    listing.append(errors_columns)
+    listing.append([safe_value(column) for column in errors_columns])
     for issue in issues:
-        listing.append([issue.row, issue.letter, issue.header, issue.message])
+        listing.append([issue.row, issue.letter, safe_value(issue.header), safe_value(issue.message)])
+    for line in unlisted_lines(unlisted):
+        listing.append([None, None, None, line])
     return _save(book)
+
+
+def _value_of(cell):
+    """The cell's value as the copy writes it: a formula as inert text, anything else through safe_value."""
+    if cell is None:
+        return None
+    if cell.data_type == "f":
+        return safe_value(formula_text(cell.value))
+    if isinstance(cell.value, dt.time | dt.timedelta):  # a time or a duration is no formula; keep it one
+        return cell.value
+    return safe_value(cell.value)
 
 
 def _save(book: Workbook) -> bytes:

@@ -186,3 +186,65 @@ def header_row(title_rows=()) -> int:
 
 def first_data_row(title_rows=()) -> int:
     return header_row(title_rows) + 1
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def rezip(data: bytes, change=None, extra=()) -> bytes:
+    """The workbook's zip rewritten: `change(name, content)` may alter a part; `extra` adds (name, content) parts."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            content = source.read(entry.filename)
+            target.writestr(entry.filename, change(entry.filename, content) if change else content)
+        for name, content in extra:
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+def with_sheet(data: bytes, change) -> bytes:
+    """The workbook with its first sheet's XML passed through `change(xml) -> xml`."""
+    return rezip(data, lambda name, content: change(content) if name == SHEET else content)
+
+
+def with_dimension(data: bytes, ref: str) -> bytes:
+    """The workbook with its first sheet claiming to span `ref`, whatever it holds (as some tools write it)."""
+
+    def claim(xml: bytes) -> bytes:
+        xml, found = re.subn(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), xml)
+        assert found == 1
+        return xml
+
+    return with_sheet(data, claim)
+
+
+def one_cell_rows(path, *, last_row: int = 1_048_576, column: str = "D", text: str = "张三") -> None:
+    """An .xlsx file at `path`: the roster's header row, then rows 2 to `last_row` each holding one text cell,
+    its dimension saying so.
+
+    The sheet's XML is written straight into the zip (openpyxl would take minutes): a million such rows make
+    a file of about 5 MB, as in the report of the attack.
+    """
+    header = zipfile.ZipFile(io.BytesIO(workbook([])))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as target:
+        for entry in header.infolist():
+            content = header.read(entry.filename)
+            if entry.filename == SHEET:
+                head, tail = content.split(b"</sheetData>")
+                head = re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="A1:X{last_row}"'.encode(), head)
+                with target.open(SHEET, "w") as sheet:
+                    sheet.write(head)
+                    batch = []
+                    for number in range(2, last_row + 1):
+                        batch.append(
+                            f'<row r="{number}"><c r="{column}{number}" t="inlineStr"><is><t>{text}</t></is></c></row>'
+                        )
+                        if len(batch) == 10_000:
+                            sheet.write("".join(batch).encode())
+                            batch = []
+                    sheet.write("".join(batch).encode())
+                    sheet.write(b"</sheetData>" + tail)
+            else:
+                target.writestr(entry, content)

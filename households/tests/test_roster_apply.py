@@ -1,11 +1,12 @@
 """Applying a checked roster: all or nothing, idempotent, exact updates, history attributed to the batch."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Role
 from households import idnumbers
@@ -229,16 +230,43 @@ def test_a_clash_that_appears_between_the_check_and_the_confirmation_stops_the_i
     assert Household.objects.count() == 1  # only the one made above
 
 
-def test_a_database_failure_while_applying_undoes_everything(dongfeng, admin, monkeypatch):
+def test_a_database_failure_while_applying_undoes_everything(dongfeng, admin, monkeypatch, caplog):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(roster_apply, "_record_history", broken)
     batch = import_file(rw.workbook(rw.household()), admin)
     assert batch.status == Status.FAILED
-    assert "disk full" in batch.failure
     assert not Household.objects.exists()
     assert not VillagerGroup.objects.exists()
+    assert "disk full" in caplog.text  # for the operators, with its traceback
+    with translation.override("en"):
+        message = batches.failure_message(batch)
+    assert message.startswith(f"Import {batch.pk} failed because of a fault in the application, not in the file;")
+    assert "disk full" not in message
+    assert "disk full" not in batch.failure
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_failed_check_shows_a_generic_message_and_the_import_number_never_the_exception_or_a_path(
+    client, dongfeng, admin, settings, caplog, language
+):
+    batch = batches.batch_receive(
+        upload=ContentFile(rw.workbook(rw.household()), name="roster.xlsx"), original_name="花名册.xlsx", user=admin
+    )
+    stored = Path(batch.file.path)
+    stored.unlink()  # gone from the disk between the upload and the check
+    batches.batch_validate(batch)
+    assert batch.status == Status.FAILED
+    assert str(stored) in caplog.text  # the operators learn which file went missing
+    client.force_login(admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get(reverse("households:import-detail", args=[batch.pk])).text
+    with translation.override(language):
+        assert batches.failure_message(batch) in page
+        assert str(batch.pk) in batches.failure_message(batch)
+    for leak in (str(settings.MEDIA_ROOT), "rosters/", "FileNotFoundError", "No such file", batch.failure):
+        assert leak not in page
 
 
 def test_the_household_page_shows_the_batch_that_imported_and_updated_it(client, dongfeng, admin):

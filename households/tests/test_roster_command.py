@@ -124,3 +124,51 @@ def test_villages_are_looked_up_in_the_town_of_the_user(tmp_path, dongfeng, town
     output, code = run(roster_file(tmp_path, rw.workbook(rw.household("南山村"))), "--user", "admin")
     assert code == 1
     assert "There is no village named “南山村” in 固镇." in output
+
+
+def many_errors() -> bytes:
+    """8 households whose heads all work 13 months: 8 errors."""
+    return rw.workbook([row for _ in range(8) for row in rw.household(members=[rw.person(work_months=13)])])
+
+
+def test_past_roster_max_issues_the_rest_are_counted_and_said_not_listed(tmp_path, dongfeng, settings):
+    settings.ROSTER_MAX_ISSUES = 5
+    output, code = run(roster_file(tmp_path, many_errors()))
+    assert code == 1
+    assert output.count("is outside 0-12.") == 5
+    assert "…and 3 more errors not listed." in output
+    assert "8 errors: nothing was changed" in output
+    assert ImportBatch.objects.get().issues.count() == 5
+
+
+def test_a_dry_run_says_how_many_errors_are_not_listed_too(tmp_path, dongfeng, settings):
+    settings.ROSTER_MAX_ISSUES = 5
+    output, code = run(roster_file(tmp_path, many_errors()), "--dry-run")
+    assert code == 1
+    assert output.count("is outside 0-12.") == 5
+    assert "…and 3 more errors not listed." in output
+    assert "Dry run: 8 errors." in output
+
+
+def test_a_hostile_file_is_refused_with_a_plain_message(tmp_path, dongfeng):
+    xxe = b'<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    output, code = run(roster_file(tmp_path, rw.with_sheet(rw.workbook(rw.household()), lambda xml: xxe + xml)))
+    assert code == 1
+    assert "The workbook was refused: it contains XML declarations (a DTD or entities)" in output
+    assert "/etc/passwd" not in output
+    assert "Forbidden" not in output
+
+
+def test_a_failure_of_the_application_prints_the_import_number_not_the_exception(tmp_path, dongfeng, monkeypatch):
+    from households.roster import apply as roster_apply
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full at /srv/townaid/media")
+
+    monkeypatch.setattr(roster_apply, "_record_history", broken)
+    output, code = run(roster_file(tmp_path, rw.workbook(rw.household())))
+    batch = ImportBatch.objects.get()
+    assert code == 1
+    assert f"Import {batch.pk} failed because of a fault in the application, not in the file" in output
+    assert "disk full" not in output
+    assert "/srv/" not in output

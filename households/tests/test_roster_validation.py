@@ -9,6 +9,7 @@ from openpyxl.utils.datetime import to_excel
 from households import idnumbers
 from households.choices import Health, Relation
 from households.roster import batches
+from households.roster.issues import WARNING, Issue, IssueLog
 from households.tests import roster_workbooks as rw
 from households.tests.factories import HouseholdFactory, MemberFactory, TownFactory, VillageFactory, valid_id_number
 
@@ -500,3 +501,38 @@ def test_a_formula_cell_is_reported_and_never_evaluated(dongfeng):
     assert (error.row, error.header, error.code) == (FIRST, "姓名", "formula")
     assert "CONCATENATE" in error.message
     assert plan.households == []
+
+
+# ---------------------------------------------------------------- at most ROSTER_MAX_ISSUES issues kept
+
+
+def test_the_issue_log_keeps_the_first_issues_errors_first_and_counts_the_rest():
+    log = IssueLog(limit=3)
+    log.extend(Issue("unknown_column", row=1, column=n, severity=WARNING) for n in range(1, 5))
+    log.extend(Issue("required", row=row, column=4) for row in range(20, 1, -1))
+    assert [(issue.severity, issue.row) for issue in log] == [("error", 2), ("error", 3), ("error", 4)]
+    assert (log.errors, log.warnings, log.codes["required"]) == (19, 4, 19)
+    assert log.unlisted() == {"errors": 16, "warnings": 4}
+    copied = log.copy()
+    copied.append(Issue("required", row=1, column=1))
+    assert [issue.row for issue in copied] == [1, 2, 3]
+    assert (log.errors, [issue.row for issue in log]) == (19, [2, 3, 4])  # the copy is its own
+
+
+def test_a_file_of_bad_rows_never_holds_more_than_twice_roster_max_issues_in_memory(dongfeng, settings, monkeypatch):
+    settings.ROSTER_MAX_ISSUES = 10
+    most = [0]
+    append = IssueLog.append
+
+    def watch(self, issue):
+        append(self, issue)
+        most[0] = max(most[0], self.held)
+
+    monkeypatch.setattr(IssueLog, "append", watch)
+    rows = [row for _ in range(100) for row in rw.household(members=[rw.person(work_months=13, health="好")])]
+    plan = check(rw.workbook(rows))
+    assert plan.counts()["errors"] == 200
+    assert plan.counts()["unlisted"] == {"errors": 190, "warnings": 0}
+    assert len(list(plan.issues)) == 10
+    assert most[0] <= 20
+    assert not plan.ok

