@@ -1,4 +1,4 @@
-"""`manage.py backup [--output DIR]`: the database and the uploads, as one timestamped set with checksums."""
+"""`manage.py backup [--output DIR]`: the database and the uploads, as one timestamped set with a signed manifest."""
 
 from pathlib import Path
 
@@ -14,7 +14,8 @@ from maintenance.backups import BackupError, backup_make
 class Command(BaseCommand):
     help = (
         "Back up the database (pg_dump for PostgreSQL, SQLite's online backup for SQLite) and the uploads under "
-        "MEDIA_ROOT into a set of files named by the time of the backup, with a sha256 checksum file. "
+        "MEDIA_ROOT into a set of files named by the time of the backup, with a manifest of their sha256 checksums "
+        "signed with BACKUP_SIGNING_KEY (`sha256sum -c` checks it too). "
         "Exits with 1 when anything fails (nothing half-written is left behind)."
     )
 

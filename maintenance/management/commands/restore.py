@@ -1,9 +1,14 @@
-"""`manage.py restore PATH [--yes]`: replace the database and the uploads with a backup, after checking it."""
+"""`manage.py restore PATH [--yes]`: replace the database and the uploads with a backup, after checking it.
+
+Every refusal and failure is a BackupError, shown as a CommandError (a message and exit code 1,
+no traceback).
+"""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maintenance.backups import BackupError, backup_open, backup_restore, restore_target
@@ -11,10 +16,13 @@ from maintenance.backups import BackupError, backup_open, backup_restore, restor
 
 class Command(BaseCommand):
     help = (
-        "Restore a backup made by `backup`: check every file against the checksum file, say what will be "
-        "replaced, and with --yes replace the configured database (pg_restore, in one transaction, for "
-        "PostgreSQL; SQLite's backup API for SQLite) and the contents of MEDIA_ROOT. Exits with 1 when the "
-        "backup is damaged or incomplete, or when --yes is missing; nothing is changed then."
+        "Restore a backup made by `backup`: check that this installation signed it (BACKUP_SIGNING_KEY), every "
+        "file against its checksum and every member of the uploads archive, say what will be replaced, and with "
+        "--yes replace the configured database (pg_restore, in one transaction, for PostgreSQL; SQLite's backup "
+        "API for SQLite) and then the contents of MEDIA_ROOT. Exits with 1 when the backup is unsigned, signed "
+        "with another key, damaged or incomplete, when the database cannot be restored, or when --yes is missing; "
+        "nothing is changed then. Exits with 1 too, saying so, if the uploads cannot be swapped in after the "
+        "database was restored."
     )
 
     def add_arguments(self, parser):
@@ -28,7 +36,10 @@ class Command(BaseCommand):
             target = restore_target(backup, alias=database)
         except BackupError as error:
             raise CommandError(error) from None
-        self.stdout.write(_("Backup %(name)s: every file matches its checksum.") % {"name": backup.name})
+        self.stdout.write(
+            _("Backup %(name)s, made %(made)s: signed by this installation, every file matches its checksum.")
+            % {"name": backup.name, "made": f"{timezone.localtime(backup.made_at):%Y-%m-%d %H:%M:%S}"}
+        )
         self.stdout.write(_("Restoring it replaces:"))
         self.stdout.write(
             "  "
