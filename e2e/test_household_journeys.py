@@ -47,13 +47,13 @@ def test_a_cadre_registers_a_family_adding_a_second_member_and_correcting_a_typo
     phone.fill("#id_members-1-name", "赵小花")
     phone.fill("#id_members-1-id_number", child_id[:-1] + ("0" if child_id[-1] != "0" else "1"))
     phone.select_option("#id_members-1-relation", value=Relation.DAUGHTER)
-    phone.click("button[type=submit]:has-text('保存')")
+    phone.get_by_role("button", name="保存", exact=True).click()
 
     phone.wait_for_selector("text=证件号码校验位错误")
     assert not Household.objects.exists()
 
     phone.fill("#id_members-1-id_number", child_id)
-    phone.click("button[type=submit]:has-text('保存')")
+    phone.get_by_role("button", name="保存", exact=True).click()
     phone.wait_for_selector("text=已保存户 3403210019990001")
     household = Household.objects.get(number="3403210019990001")
     assert household.members.count() == 2

@@ -52,8 +52,11 @@ UNTRACKED = {
     "current",
     "version",
 }
-# Fields whose values are ID numbers: kept masked in the trail.
-ID_NUMBER_FIELDS = {("households.Member", "id_number")}
+# Fields kept masked in the trail: ID numbers, and birth dates, which are the part of an ID number the mask hides.
+MASKED_FIELDS = {
+    ("households.Member", "id_number"): idnumbers.mask,
+    ("households.Member", "birth_date"): idnumbers.mask_birth_date,
+}
 # JSON lists of choices, whose field has no choices of its own to label them with.
 LIST_CHOICES = {("households.Household", "other_causes"): PovertyCause}
 BATCH_SIZE = 500
@@ -240,8 +243,8 @@ class AuditTrail:
         f = p.model._meta.get_field(name)
         if f.is_relation:
             return self._labels.get((f.related_model, value), f"#{value}")
-        if (p.instance_label, name) in ID_NUMBER_FIELDS:
-            return idnumbers.mask(value)
+        if (masked := MASKED_FIELDS.get((p.instance_label, name))) is not None:
+            return masked(value)
         return json_value(value)
 
 
@@ -278,6 +281,36 @@ def audit_record(
     return events[0] if events else None
 
 
+def audit_record_restore(
+    *, using: str, backup: str, name: str, made_at: dt.datetime, operator: str, host: str, uploads: str
+) -> AuditEvent:
+    """A backup restored (maintenance.backups), recorded in the database it restored.
+
+    Not through AuditTrail, which records changes to the records it is given: a restore
+    replaces them all. No user of the app runs the command, so the machine account and
+    its host are named instead of an actor.
+    """
+    return AuditEvent.objects.using(using).create(
+        actor=None,
+        via=Via.COMMAND,
+        object_type="maintenance.Backup",
+        object_repr=name[:200],
+        action=Action.CHANGED,
+        changes={
+            "backup": [None, backup],
+            "made_at": [None, made_at.isoformat()],
+            "machine_account": [None, operator],
+            "host": [None, host],
+            "uploads": [None, uploads],
+        },
+        reason=_(
+            "Backup %(name)s, made %(made)s, was restored with `manage.py restore` by the machine account "
+            "%(account)s on %(host)s."
+        )
+        % {"name": name, "made": made_at.isoformat(), "account": operator, "host": host},
+    )
+
+
 @dataclass(frozen=True)
 class ReadableChange:
     label: str
@@ -299,6 +332,9 @@ def readable_changes(event: AuditEvent) -> list[ReadableChange]:
         except FieldDoesNotExist:
             f = None
         label = capfirst(str(f.verbose_name)) if f is not None else name
+        if (masked := MASKED_FIELDS.get((event.object_type, name))) is not None:
+            # Masked when recorded; masked again here for entries recorded before birth dates were.
+            old, new = (masked(value) if value not in (None, "") else value for value in (old, new))
         choices = LIST_CHOICES.get((event.object_type, name))
         rows.append(ReadableChange(label, _readable(f, choices, old), _readable(f, choices, new)))
     return rows
@@ -326,6 +362,14 @@ def access_record_export(*, user, list_name: str, rows: int, query: str) -> Acce
         user=user,
         kind=AccessEvent.Kind.LIST_EXPORTED,
         detail={"list": list_name, "rows": rows, "query": query},
+    )
+
+
+def access_record_id_search(*, user, id_number: str) -> AccessEvent:
+    """A list searched by a whole ID number: whether it matched is not kept, only that it was asked, and masked."""
+    audit_log.info("id_number_searched user=%s id=%s", user.pk, idnumbers.mask(id_number))
+    return AccessEvent.objects.create(
+        user=user, kind=AccessEvent.Kind.ID_SEARCHED, detail={"id_number": idnumbers.mask(id_number)}
     )
 
 

@@ -51,6 +51,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from households.choices import AssessmentItem, Health, HouseholdStatus, WorkAbility
+from households.idnumbers import age_on
 
 # Households that have left poverty and are managed in classes (the monitored ones included).
 POST_EXIT_STATUSES = (HouseholdStatus.EXITED, HouseholdStatus.MONITORED)
@@ -112,10 +113,6 @@ class Suggestion:
 
 
 # ---------------------------------------------------------------- arithmetic shared with the rest of the app
-
-
-def age_on(birth: dt.date, day: dt.date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def per_capita(net_income: int, size: int) -> Decimal:

@@ -178,4 +178,5 @@ def _stored_values(member: Member, fields) -> dict[str, list]:
             values[name] = ["on"]
         elif value is not False:
             values[name] = ["" if value is None else str(value)]
+    values["id_number"] = [""]  # blank keeps the stored number, which the form never holds whole
     return values

@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django import forms
 from django.conf import settings
 from django.forms import BaseInlineFormSet, inlineformset_factory
@@ -19,7 +21,57 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class HouseholdForm(VersionedForm):
+@dataclass(frozen=True)
+class OutOfScopeClash:
+    """A value typed into a form that a household out of the user's scope already holds."""
+
+    field: str  # the form field: "number" or "id_number"
+    household: Household  # the household that holds it
+
+
+class UniqueInScopeMixin:
+    """A value unique in the whole registry, refused without telling what lies outside the user's scope.
+
+    Household numbers and ID numbers are unique across the deployment, so a
+    form must refuse one that another village's household holds; but saying
+    "already exists" there would let a cadre probe other villages' registries,
+    where out of scope and missing must look the same. The clash is named when
+    the user may see the household that holds the value; otherwise the form
+    says only that the value cannot be used, and keeps the clash in
+    `out_of_scope` for the view to record (services.out_of_scope_values_record).
+    """
+
+    unique_in_scope: str  # the model field checked here rather than by Django's "already exists"
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.out_of_scope: list[OutOfScopeClash] = []
+
+    def validate_unique(self):
+        exclude = self._get_validation_exclusions() | {self.unique_in_scope}
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except forms.ValidationError as error:
+            self._update_errors(error)
+        name = self.unique_in_scope
+        value = self.cleaned_data.get(name)
+        if not value or name in self._errors:
+            return
+        holder = self.holder_of(value)
+        if holder is None:
+            return
+        household = holder if isinstance(holder, Household) else holder.household
+        if Household.objects.visible_to(self.user).filter(pk=household.pk).exists():
+            self.add_error(name, self.clash_in_scope(holder))
+        else:
+            self.add_error(name, forms.ValidationError(self.clash_out_of_scope, code="cannot_be_used"))
+            self.out_of_scope.append(OutOfScopeClash(field=name, household=household))
+
+
+class HouseholdForm(UniqueInScopeMixin, VersionedForm):
+    unique_in_scope = "number"
+    clash_out_of_scope = _("This household number cannot be used here: check it, or ask the town office.")
     other_causes = forms.MultipleChoiceField(
         label=_("Other poverty causes"),
         choices=PovertyCause.choices,
@@ -44,7 +96,7 @@ class HouseholdForm(VersionedForm):
         widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel"})}
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.fields["village"].queryset = Village.objects.editable_by(user)
         self.fields["group"].queryset = VillagerGroup.objects.editable_by(user).select_related("village")
         self.fields["group"].label_from_instance = lambda g: f"{g.village} · {g.name}"
@@ -55,16 +107,49 @@ class HouseholdForm(VersionedForm):
             raise forms.ValidationError(_("A phone number holds only digits, spaces and dashes."))
         return phone
 
+    def holder_of(self, value):
+        return Household.objects.filter(number=value).exclude(pk=self.instance.pk).only("pk", "number").first()
 
-class MemberForm(VersionedForm):
+    def clash_in_scope(self, household):
+        return _("Household %(number)s is already registered; open it from the list of households.") % {
+            "number": household.number
+        }
+
+
+class IdNumberField(forms.CharField):
+    """An ID number typed whole; on a member already stored, blank keeps the stored one.
+
+    The form never holds a stored ID number: it shows it masked beside the
+    field, and showing it whole is a separate, logged request.
+    """
+
+    def __init__(self, *, keeps_stored: bool, **kwargs):
+        self.keeps_stored = keeps_stored
+        super().__init__(max_length=30, required=not keeps_stored, strip=True, **kwargs)
+
+    def has_changed(self, initial, data):
+        if self.keeps_stored and not (data or "").strip():
+            return False
+        return idnumbers.normalise(initial or "") != idnumbers.normalise(data or "")
+
+
+class MemberForm(UniqueInScopeMixin, VersionedForm):
+    """A member; the sex and birth date are not asked for, as they are read from the ID number.
+
+    Showing them would also give back the masked part of the ID (its middle
+    digits are the birth date), and asking for them only to check them against
+    the number adds typing that the number's check character already covers.
+    """
+
+    unique_in_scope = "id_number"
+    clash_out_of_scope = _("This ID number cannot be used here: check it, or ask the town office.")
+
     class Meta:
         model = Member
         fields = [
             "name",
             "id_number",
             "relation",
-            "sex",
-            "birth_date",
             "ethnicity",
             "education",
             "student_status",
@@ -78,21 +163,51 @@ class MemberForm(VersionedForm):
             "pension_insurance",
             "minimum_allowance",
         ]
-        widgets = {"birth_date": DateInput(), "id_number": forms.TextInput(attrs={"autocomplete": "off"})}
-        help_texts = {
-            "sex": _("Leave blank to take it from the ID number."),
-            "birth_date": _("Leave blank to take it from the ID number."),
-        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sex"].required = False
-        self.fields["birth_date"].required = False
+        stored = self.instance.pk is not None
+        # Taken now, before cleaning copies what was typed onto the instance.
+        self.masked_id_number = self.instance.masked_id_number if stored else ""
+        self.fields["id_number"] = IdNumberField(
+            keeps_stored=stored,
+            label=_("New ID number") if stored else _("ID number"),
+            help_text=_("Leave blank to keep the number above, or type the whole new number to replace it.")
+            if stored
+            else _("18 characters; the sex and birth date are read from it."),
+            widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        )
+        if stored:
+            self.initial["id_number"] = ""
 
     def clean_id_number(self):
         number = idnumbers.normalise(self.cleaned_data["id_number"])
+        if not number and self.instance.pk is not None:
+            return self.instance.id_number
         idnumbers.parse(number)
         return number
+
+    def clean(self):
+        cleaned = super().clean()
+        # Read afresh from the number (Member.clean), never checked against the stored ones: a new number
+        # replaces them too.
+        self.instance.sex, self.instance.birth_date = "", None
+        return cleaned
+
+    def holder_of(self, value):
+        return (
+            Member.objects.filter(id_number=value)
+            .exclude(pk=self.instance.pk)
+            .select_related("household")
+            .only("pk", "name", "household__number")
+            .first()
+        )
+
+    def clash_in_scope(self, member):
+        return _("%(name)s of household %(number)s already has this ID number.") % {
+            "name": member.name,
+            "number": member.household.number,
+        }
 
 
 class BaseMemberFormSet(BaseInlineFormSet):

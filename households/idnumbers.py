@@ -64,12 +64,30 @@ def validate_id_number(value: str) -> None:
     parse(value)
 
 
+def is_valid(value: str) -> bool:
+    try:
+        parse(value)
+    except ValidationError:
+        return False
+    return True
+
+
 def mask(value: str) -> str:
     """First 6 and last 4 characters, the rest hidden: how lists show an ID."""
     number = normalise(value)
     if len(number) <= 10:
         return "*" * len(number)
     return f"{number[:6]}{'*' * (len(number) - 10)}{number[-4:]}"
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Whole years from `birth` to `day`: what the app shows instead of a birth date beside a masked ID."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def mask_birth_date(value) -> str:
+    """A birth date where it would stand beside a masked ID number (the audit trail): it is the mask's hidden part."""
+    return "****-**-**"
 
 
 def make(region: str, birth: dt.date, sex: str, rng: random.Random) -> str:

@@ -3,12 +3,17 @@
 import copy
 import datetime as dt
 import logging
+from collections import defaultdict
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts.models import Role, User
+from accounts.services import Message, notify
 from households import audit, classification
 from households.choices import HouseholdStatus, Relation
 from households.classification import POST_EXIT_STATUSES, yuan
@@ -28,6 +33,8 @@ from households.selectors import income_records_newest_first
 from townaid.concurrency import EditConflict
 
 audit_log = logging.getLogger("townaid.audit")
+# What a refused value was, in the officials' message.
+OUT_OF_SCOPE_FIELDS = {"number": gettext_lazy("household number"), "id_number": gettext_lazy("ID number of a member")}
 
 
 @transaction.atomic
@@ -235,6 +242,63 @@ def id_numbers_reveal(*, members: list[Member], user, purpose: str) -> None:
     )
     for member in members:
         audit_log.info("id_number_revealed user=%s member=%s purpose=%s", user.pk, member.pk, purpose)
+
+
+def out_of_scope_values_record(*, user, household: Household, clashes: list) -> None:
+    """Record values refused because a household out of the user's scope holds them, and tell its town's officials.
+
+    The form told the user only that the value cannot be used (forms.UniqueInScopeMixin).
+    Such a value is either a person or household registered twice, which the town must
+    sort out, or someone probing another village's registry: either way the officials of
+    the town that holds it hear of it, and the access log keeps it.
+    """
+    if not clashes:
+        return
+    AccessEvent.objects.bulk_create(
+        AccessEvent(
+            user=user,
+            kind=AccessEvent.Kind.OUT_OF_SCOPE_VALUE,
+            household=clash.household,
+            household_number=clash.household.number,
+            purpose=clash.field,
+            detail={"form": household.number if household.pk else "", "field": clash.field},
+        )
+        for clash in clashes
+    )
+    officials = defaultdict(list)
+    towns = dict(
+        Household.objects.filter(pk__in={c.household.pk for c in clashes}).values_list("pk", "village__town_id")
+    )
+    for official in User.objects.filter(role=Role.OFFICIAL, is_active=True, town_id__in=set(towns.values())):
+        officials[official.town_id].append(official)
+    messages = []
+    for clash in clashes:
+        audit_log.warning(
+            "out_of_scope_value user=%s field=%s household=%s form=%s",
+            user.pk,
+            clash.field,
+            clash.household.pk,
+            household.pk or "new",
+        )
+        with translation.override(settings.LANGUAGE_CODE):
+            params = {
+                "user": user.get_full_name() or user.username,
+                "what": OUT_OF_SCOPE_FIELDS[clash.field],
+                "number": clash.household.number,
+                "form": household.number or _("a new household"),
+            }
+            subject = _("A value of household %(number)s was typed in another village") % params
+            body = (
+                _(
+                    "%(user)s typed the %(what)s of household %(number)s into the form of %(form)s and was refused, "
+                    "as household %(number)s is outside what they may see. Either the same person or household is "
+                    "registered twice, or someone is searching for records outside their village."
+                )
+                % params
+            )
+        url = clash.household.get_absolute_url()
+        messages += [Message(o, subject, body, url) for o in officials[towns[clash.household.pk]]]
+    notify(messages)
 
 
 # ---------------------------------------------------------------- classification after exit

@@ -103,29 +103,54 @@ def household_edit(request, pk):
 
 def _household_form(request, household):
     form = HouseholdForm(request.POST or None, instance=household, user=request.user)
-    members = MemberFormSet(request.POST or None, instance=household, prefix="members")
-    conflict = None
-    if request.method == "POST":
+    members = _member_formset(request, request.POST or None, household)
+    conflict = revealed = None
+    if request.method == "POST" and "reveal" in request.POST:
+        # Showing a member's whole ID number from the form: logged, nothing saved, the input kept.
+        revealed = _member_of(household, request.POST["reveal"])
+        services.id_numbers_reveal(members=[revealed], user=request.user, purpose="edit")
+    elif request.method == "POST":
         try:
-            if form.is_valid() and members.is_valid():
+            if all([form.is_valid(), members.is_valid()]):
                 household = services.household_save(household_form=form, member_formset=members, user=request.user)
                 messages.success(request, _("Household %(number)s saved.") % {"number": household.number})
                 return redirect(household)
+            services.out_of_scope_values_record(
+                user=request.user,
+                household=household,
+                clashes=[*form.out_of_scope, *(clash for f in members.forms for clash in f.out_of_scope)],
+            )
             # A form can be invalid because of what changed meanwhile (a member deleted): that is said first.
             conflict = household_conflict(household_form=form, member_formset=members)
         except EditConflict as error:
             conflict = error.conflict
     if conflict is not None:
         household, form, members = _reopened(request, conflict)
-    if household.pk and (request.method == "GET" or conflict is not None):
-        # The edit form shows whole ID numbers, so opening it (again, after a conflict) is a logged reveal.
-        services.id_numbers_reveal(members=list(household.members.all()), user=request.user, purpose="edit")
     cancel_url = household.get_absolute_url() if household.pk else reverse("households:list")
     return render(
         request,
         "households/household_form.html",
-        {"form": form, "members": members, "household": household, "cancel_url": cancel_url, "conflict": conflict},
+        {
+            "form": form,
+            "members": members,
+            "household": household,
+            "cancel_url": cancel_url,
+            "conflict": conflict,
+            "revealed_member": revealed,
+        },
     )
+
+
+def _member_formset(request, data, household):
+    return MemberFormSet(data, instance=household, prefix="members", form_kwargs={"user": request.user})
+
+
+def _member_of(household, pk):
+    """A member of a household the user may edit, by the pk a form sent; 404 for anything else."""
+    member = household.members.filter(pk=pk).first() if household.pk and str(pk).isdigit() else None
+    if member is None:
+        raise Http404
+    return member
 
 
 def _reopened(request, conflict):
@@ -134,7 +159,7 @@ def _reopened(request, conflict):
         raise Http404  # deleted meanwhile: as if it had never been
     household = conflict.current
     form = HouseholdForm(conflict.data, instance=household, user=request.user)
-    return household, form, MemberFormSet(conflict.data, instance=household, prefix="members")
+    return household, form, _member_formset(request, conflict.data, household)
 
 
 def assessment_create(request, pk):

@@ -40,6 +40,10 @@ def visit_log(
     """
     existing = Visit.objects.filter(client_key=visit.client_key).first()
     if existing is not None:
+        if (existing.household_id, existing.visitor_id) != (visit.household_id, user.pk):
+            # Someone else's key (a copied form, a forged one): saying whose visit it is would
+            # tell what lies outside the user's scope.
+            raise ValidationError(_("This form can no longer be saved: open a new one."), code="key_used")
         return existing, False
     household = Household.objects.select_related("latest_assessment").get(pk=visit.household_id)
     _check(visit, household)

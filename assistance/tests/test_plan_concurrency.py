@@ -6,7 +6,6 @@ nothing; saving again from that page, or from a reloaded form, applies hers.
 """
 
 import threading
-import time
 
 import pytest
 from django.db import connection, connections, transaction
@@ -20,6 +19,7 @@ from assistance.tests.factories import PlanFactory
 from households.models import AuditEvent
 from townaid.concurrency import EditConflict
 from townaid.tests.browser import sent_back
+from townaid.tests.locks import wait_until_blocked
 
 pytestmark = pytest.mark.django_db
 
@@ -218,25 +218,9 @@ def test_a_save_waits_for_a_concurrent_one_and_then_sees_it(alice, plan):
         Plan.objects.select_for_update().filter(pk=plan.pk).update(cause_analysis="因病致贫")
         thread = threading.Thread(target=alices_save)
         thread.start()
-        _wait_until_blocked()
+        wait_until_blocked()
     thread.join(timeout=10)
 
     assert outcome == {"result": "conflict"}
     plan.refresh_from_db()
     assert (plan.cause_analysis, plan.goal) == ("因病致贫", "")
-
-
-def _wait_until_blocked(timeout=5.0):
-    """Until another connection of this database waits for a lock."""
-    deadline = time.monotonic() + timeout
-    with connections["default"].cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute("SELECT pg_stat_clear_snapshot()")  # else the view is frozen for the transaction
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.02)
-    raise AssertionError("the save never waited for the lock")

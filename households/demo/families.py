@@ -27,6 +27,7 @@ from households.demo.plan import (
     HouseholdPlan,
     Person,
 )
+from households.idnumbers import age_on
 from households.models import (
     Household,
     Member,
@@ -143,10 +144,6 @@ def unique_id_number(person: Person, used_ids: set[str], rng: random.Random) -> 
         if id_number not in used_ids:
             used_ids.add(id_number)
             return id_number
-
-
-def age_on(birth: dt.date, day: dt.date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def given_name(sex: str, rng: random.Random) -> str:

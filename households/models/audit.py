@@ -108,6 +108,8 @@ class AccessEvent(models.Model):
         ID_REVEALED = "id_revealed", _("Full ID number shown")
         LIST_EXPORTED = "list_exported", _("List downloaded")
         CARD_PRINTED = "card_printed", _("Household card downloaded")
+        ID_SEARCHED = "id_searched", _("Searched by a whole ID number")
+        OUT_OF_SCOPE_VALUE = "out_of_scope_value", _("Value of a household out of scope refused")
 
     at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
     user = models.ForeignKey(

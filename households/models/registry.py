@@ -215,6 +215,11 @@ class Member(models.Model):
     def masked_id_number(self) -> str:
         return idnumbers.mask(self.id_number)
 
+    @property
+    def age(self) -> int:
+        """Age today: shown beside a masked ID instead of the birth date, which is the ID's hidden middle."""
+        return idnumbers.age_on(self.birth_date, timezone.localdate())
+
     def clean(self):
         self.id_number = idnumbers.normalise(self.id_number)
         try:

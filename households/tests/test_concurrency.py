@@ -7,7 +7,6 @@ saving again from that page, or from a reloaded form, applies her version.
 
 import datetime as dt
 import threading
-import time
 
 import pytest
 from django.db import connection, connections, transaction
@@ -22,6 +21,7 @@ from households.services import household_save
 from households.tests.factories import HouseholdFactory, MemberFactory, valid_id_number
 from townaid.concurrency import EditConflict
 from townaid.tests.browser import sent_back
+from townaid.tests.locks import wait_until_blocked
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +159,7 @@ def test_a_save_that_finds_the_household_changed_under_its_lock_saves_nothing(al
     """The service itself checks, not only the view: a form validated before the other save still fails."""
     data = _unbound_data(household, alice)
     form = HouseholdForm({**data, "address": "东风村7组"}, instance=household, user=alice)
-    members = MemberFormSet(data, instance=household, prefix="members")
+    members = MemberFormSet(data, instance=household, prefix="members", form_kwargs={"user": alice})
     assert form.is_valid()
     assert members.is_valid()
     Household.objects.filter(pk=household.pk).update(address="东风村5组")  # someone else, by any path
@@ -172,7 +172,10 @@ def test_a_save_that_finds_the_household_changed_under_its_lock_saves_nothing(al
 
 
 def _unbound_data(household, user) -> dict:
-    return sent_back(HouseholdForm(instance=household, user=user), MemberFormSet(instance=household, prefix="members"))
+    return sent_back(
+        HouseholdForm(instance=household, user=user),
+        MemberFormSet(instance=household, prefix="members", form_kwargs={"user": user}),
+    )
 
 
 # ---------------------------------------------------------------- members
@@ -216,8 +219,13 @@ def test_a_member_deleted_by_someone_else_is_a_conflict_and_comes_back_only_if_s
     members = response.context["members"]
     assert (members.initial_form_count(), members.total_form_count()) == (1, 2)
     assert members.forms[1]["name"].value() == "李梅"
+    # Her form never held the number whole, so adding her back means typing it again.
+    assert members.forms[1]["id_number"].value() == ""
 
-    again = save(client, alice, household, sent_back(response.context["form"], members))
+    data = sent_back(response.context["form"], members)
+    assert save(client, alice, household, data).status_code == 200
+    data["members-1-id_number"] = spouse.id_number
+    again = save(client, alice, household, data)
     assert again.status_code == 302
     assert household.members.get(id_number=spouse.id_number).education == Education.SENIOR
 
@@ -255,17 +263,35 @@ def test_a_member_added_by_someone_else_is_a_conflict(client, alice, official, h
 def test_the_comparison_masks_id_numbers(client, alice, official, household):
     spouse = household.members.get(relation=Relation.SPOUSE)
     corrected = valid_id_number(dt.date(1975, 2, 3), idnumbers.FEMALE)
+    mine = valid_id_number(dt.date(1976, 4, 5), idnumbers.FEMALE)
     alices, officials = opened(client, alice, household), opened(client, official, household)
-    index = member_index(officials, spouse)
-    officials.update({f"members-{index}-id_number": corrected, f"members-{index}-birth_date": ""})
+    officials[f"members-{member_index(officials, spouse)}-id_number"] = corrected
+    assert save(client, official, household, officials).status_code == 302
+    alices[f"members-{member_index(alices, spouse)}-id_number"] = mine
+
+    response = save(client, alice, household, alices)
+
+    differences = dict((label, (stored, sent)) for label, stored, sent in shown_rows(response)[0][2])
+    assert differences["New ID number"] == (idnumbers.mask(corrected), idnumbers.mask(mine))
+    page = response.content.decode()
+    assert [text for text in (corrected, spouse.id_number, "1975-02-03", "19750203") if text in page] == []
+
+
+def test_a_member_whose_id_number_someone_else_changed_is_a_conflict_that_shows_no_number(
+    client, alice, official, household
+):
+    spouse = household.members.get(relation=Relation.SPOUSE)
+    corrected = valid_id_number(dt.date(1975, 2, 3), idnumbers.FEMALE)
+    alices, officials = opened(client, alice, household), opened(client, official, household)
+    officials[f"members-{member_index(officials, spouse)}-id_number"] = corrected
     assert save(client, official, household, officials).status_code == 302
     alices[f"members-{member_index(alices, spouse)}-name"] = "李玫"
 
     response = save(client, alice, household, alices)
 
-    differences = dict((label, (stored, sent)) for label, stored, sent in shown_rows(response)[0][2])
-    assert differences["ID number"] == (idnumbers.mask(corrected), idnumbers.mask(spouse.id_number))
+    assert shown_rows(response) == [("Member 李梅", "changed", [("Full name", "李梅", "李玫")])]
     assert corrected not in response.content.decode()
+    assert household.members.get(pk=spouse.pk).name == "李梅"
 
 
 def test_a_form_invalid_because_its_member_was_deleted_says_so(client, alice, official, household):
@@ -303,7 +329,7 @@ def test_a_save_waits_for_a_concurrent_one_and_then_sees_it(alice, household):
         pytest.skip("row locks: PostgreSQL only")
     data = _unbound_data(household, alice)
     form = HouseholdForm({**data, "phone": "13900000002"}, instance=household, user=alice)
-    members = MemberFormSet(data, instance=household, prefix="members")
+    members = MemberFormSet(data, instance=household, prefix="members", form_kwargs={"user": alice})
     assert form.is_valid()
     assert members.is_valid()
     outcome = {}
@@ -321,25 +347,9 @@ def test_a_save_waits_for_a_concurrent_one_and_then_sees_it(alice, household):
         Household.objects.select_for_update().filter(pk=household.pk).update(address="东风村5组")
         thread = threading.Thread(target=alices_save)
         thread.start()
-        _wait_until_blocked()
+        wait_until_blocked()
     thread.join(timeout=10)
 
     assert outcome == {"result": "conflict"}
     household.refresh_from_db()
     assert (household.address, household.phone) == ("东风村5组", "13900000001")
-
-
-def _wait_until_blocked(timeout=5.0):
-    """Until another connection of this database waits for a lock."""
-    deadline = time.monotonic() + timeout
-    with connections["default"].cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute("SELECT pg_stat_clear_snapshot()")  # else the view is frozen for the transaction
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.02)
-    raise AssertionError("the save never waited for the lock")

@@ -20,6 +20,7 @@ from django.db.models import Count, F, Q
 from accounts.models import Reach, Role, User
 from households import idnumbers, services
 from households.choices import AssessmentItem, HouseholdStatus, PovertyCause, Relation
+from households.idnumbers import age_on
 from households.models import (
     Assessment,
     Assignment,
@@ -68,10 +69,6 @@ def run_seed_demo(*args) -> str:
     out = io.StringIO()
     call_command("seed_demo", *args, stdout=out)
     return out.getvalue()
-
-
-def age_on(birth: dt.date, day: dt.date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def test_exited_households_and_their_people_match_the_plan():

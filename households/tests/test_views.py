@@ -14,6 +14,7 @@ from households.tests.factories import (
     MemberFactory,
     valid_id_number,
 )
+from townaid.tests.browser import sent_back
 
 pytestmark = pytest.mark.django_db
 
@@ -286,12 +287,13 @@ def test_a_bad_member_saves_nothing_and_names_the_problem(client, alice, dongfen
     assert not Household.objects.exists()
 
 
-def test_a_member_whose_sex_contradicts_the_id_number_is_refused(client, alice, dongfeng):
+def test_a_members_sex_and_birth_date_are_read_from_the_id_number_not_asked_for(client, alice, dongfeng):
     client.force_login(alice)
-    head = member_data(0, name="张三", relation=Relation.HEAD, id_number=valid_id_number(sex="male"), sex="female")
-    response = client.post(reverse("households:create"), household_post(dongfeng, head))
-    assert "sex" in response.context["members"].forms[0].errors
-    assert not Household.objects.exists()
+    head_id = valid_id_number(dt.date(1961, 7, 8), "male")
+    head = member_data(0, name="张三", relation=Relation.HEAD, id_number=head_id, sex="female", birth_date="2001-01-01")
+    assert client.post(reverse("households:create"), household_post(dongfeng, head)).status_code == 302
+    member = Member.objects.get()
+    assert (member.sex, member.birth_date) == ("male", idnumbers.parse(head_id).birth_date)
 
 
 def test_a_cadre_cannot_register_a_household_in_another_village(client, alice, hongqi):
@@ -316,10 +318,154 @@ def test_editing_swaps_the_head_between_two_members(client, alice, dongfeng_hous
     assert dongfeng_household.members.get(relation=Relation.HEAD) == spouse
 
 
-def test_opening_the_edit_form_logs_the_reveal_of_the_ids_it_shows(client, alice, dongfeng_household):
+def edit_form_data(client, household) -> dict:
+    """The edit form as the page holds it."""
+    response = client.get(household_url("households:edit", household))
+    return sent_back(response.context["form"], response.context["members"])
+
+
+def test_the_edit_form_shows_id_numbers_masked_with_neither_birth_date_nor_a_log_entry(
+    client, alice, dongfeng_household
+):
+    head = dongfeng_household.members.get()
     client.force_login(alice)
-    client.get(household_url("households:edit", dongfeng_household))
-    assert AccessEvent.objects.filter(user=alice, purpose="edit").count() == 1
+
+    response = client.get(household_url("households:edit", dongfeng_household))
+
+    assert head.masked_id_number in response.text
+    assert [t for t in (head.id_number, head.birth_date.isoformat(), head.id_number[6:14]) if t in response.text] == []
+    assert not AccessEvent.objects.exists()
+
+
+def test_a_blank_id_number_keeps_the_stored_one(client, alice, dongfeng_household):
+    head = dongfeng_household.members.get()
+    client.force_login(alice)
+    data = edit_form_data(client, dongfeng_household)
+    assert data["members-0-id_number"] == ""
+    data["members-0-name"] = "张大山"
+
+    assert client.post(household_url("households:edit", dongfeng_household), data).status_code == 302
+    head.refresh_from_db()
+    assert (head.name, head.id_number) == ("张大山", head.id_number)
+
+
+def test_typing_a_new_id_number_replaces_it_with_its_sex_and_birth_date(client, alice, dongfeng_household):
+    head = dongfeng_household.members.get()
+    new_id = valid_id_number(dt.date(1958, 11, 12), "female")
+    client.force_login(alice)
+    data = edit_form_data(client, dongfeng_household)
+    data["members-0-id_number"] = new_id.lower()
+
+    assert client.post(household_url("households:edit", dongfeng_household), data).status_code == 302
+    head.refresh_from_db()
+    assert (head.id_number, head.sex, head.birth_date) == (new_id, "female", idnumbers.parse(new_id).birth_date)
+
+
+def test_showing_an_id_number_from_the_edit_form_is_a_logged_post_that_keeps_the_input_and_saves_nothing(
+    client, alice, dongfeng_household
+):
+    head = dongfeng_household.members.get()
+    client.force_login(alice)
+    data = {**edit_form_data(client, dongfeng_household), "address": "东风村9组", "reveal": str(head.pk)}
+
+    response = client.post(household_url("households:edit", dongfeng_household), data)
+
+    assert response.status_code == 200
+    assert head.id_number in response.text
+    assert response.context["form"]["address"].value() == "东风村9组"
+    reveal = AccessEvent.objects.get()
+    assert (reveal.kind, reveal.user, reveal.member, reveal.purpose) == ("id_revealed", alice, head, "edit")
+    dongfeng_household.refresh_from_db()
+    assert dongfeng_household.address != "东风村9组"
+
+
+def test_the_edit_form_reveals_only_a_member_of_the_household_it_edits(client, alice, dongfeng_household):
+    neighbour = HouseholdFactory(village=dongfeng_household.village).members.get()
+    client.force_login(alice)
+    data = {**edit_form_data(client, dongfeng_household), "reveal": str(neighbour.pk)}
+
+    assert client.post(household_url("households:edit", dongfeng_household), data).status_code == 404
+    assert not AccessEvent.objects.exists()
+
+
+# ---------------------------------------------------------------- values other villages hold
+
+
+def test_a_household_number_held_in_the_users_own_village_is_named(client, alice, dongfeng_household):
+    other = HouseholdFactory(village=dongfeng_household.village)
+    client.force_login(alice)
+    data = {**edit_form_data(client, dongfeng_household), "number": other.number}
+
+    response = client.post(household_url("households:edit", dongfeng_household), data)
+
+    assert response.context["form"].errors["number"] == [
+        f"Household {other.number} is already registered; open it from the list of households."
+    ]
+    assert not AccessEvent.objects.exists()
+
+
+def test_a_household_number_held_in_another_village_is_only_said_to_be_unusable(
+    client, alice, official, dongfeng_household, hongqi_household
+):
+    client.force_login(alice)
+    data = {**edit_form_data(client, dongfeng_household), "number": hongqi_household.number}
+
+    response = client.post(household_url("households:edit", dongfeng_household), data)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["number"] == [
+        "This household number cannot be used here: check it, or ask the town office."
+    ]
+    assert [t for t in (hongqi_household.village.name, "already", "exists") if t in response.text] == []
+    assert Household.objects.get(pk=dongfeng_household.pk).number == dongfeng_household.number
+
+
+def test_an_id_number_held_in_another_village_is_only_said_to_be_unusable(
+    client, alice, dongfeng_household, hongqi_household
+):
+    theirs = hongqi_household.members.get()
+    client.force_login(alice)
+    data = {**edit_form_data(client, dongfeng_household), "members-0-id_number": theirs.id_number}
+
+    response = client.post(household_url("households:edit", dongfeng_household), data)
+
+    errors = response.context["members"].forms[0].errors["id_number"]
+    assert errors == ["This ID number cannot be used here: check it, or ask the town office."]
+    assert [t for t in (theirs.name, hongqi_household.number, "already") if t in response.text] == []
+
+
+def test_an_id_number_of_another_village_typed_in_a_form_is_logged_and_told_to_its_towns_officials(
+    client, alice, official, dongfeng_household, hongqi_household
+):
+    theirs = hongqi_household.members.get()
+    client.force_login(alice)
+    data = {**edit_form_data(client, dongfeng_household), "members-0-id_number": theirs.id_number}
+
+    client.post(household_url("households:edit", dongfeng_household), data)
+
+    event = AccessEvent.objects.get()
+    assert (event.kind, event.user, event.household, event.purpose) == (
+        "out_of_scope_value",
+        alice,
+        hongqi_household,
+        "id_number",
+    )
+    (notice,) = official.notifications.all()
+    assert hongqi_household.number in notice.subject
+    assert notice.url == hongqi_household.get_absolute_url()
+    assert alice.notifications.count() == 0
+
+
+def test_an_id_number_held_in_the_users_own_village_names_its_holder(client, alice, dongfeng_household):
+    other = HouseholdFactory(village=dongfeng_household.village).members.get()
+    client.force_login(alice)
+    data = {**edit_form_data(client, dongfeng_household), "members-0-id_number": other.id_number}
+
+    response = client.post(household_url("households:edit", dongfeng_household), data)
+
+    assert response.context["members"].forms[0].errors["id_number"] == [
+        f"{other.name} of household {other.household.number} already has this ID number."
+    ]
 
 
 # ---------------------------------------------------------------- 2W3G and status
@@ -385,3 +531,24 @@ def test_the_status_page_names_the_item_that_blocks_exit(client, official, dongf
     dongfeng_household.refresh_from_db()
     assert dongfeng_household.status == HouseholdStatus.UNEXITED
     assert not StatusChange.objects.exists()
+
+
+# ---------------------------------------------------------------- searching by a whole ID number
+
+
+def test_searching_by_a_whole_id_number_is_logged_with_the_number_masked(client, alice, dongfeng_household):
+    head = dongfeng_household.members.get()
+    client.force_login(alice)
+
+    response = client.get(reverse("households:list"), {"q": head.id_number.lower()})
+
+    assert [h.pk for h in response.context["page"].object_list] == [dongfeng_household.pk]
+    event = AccessEvent.objects.get()
+    assert (event.kind, event.user, event.detail) == ("id_searched", alice, {"id_number": head.masked_id_number})
+
+
+def test_searching_by_a_name_or_household_number_logs_nothing(client, alice, dongfeng_household):
+    client.force_login(alice)
+    client.get(reverse("households:list"), {"q": dongfeng_household.number})
+    client.get(reverse("households:list"), {"q": dongfeng_household.members.get().name})
+    assert not AccessEvent.objects.exists()

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assistance.models import Measure, Plan
 from households.choices import AssignmentRole, Relation
-from households.classification import age_on
+from households.idnumbers import age_on
 from households.models import Assessment, Assignment, Household, IncomeRecord, Member
 from households.selectors import HEAD_FIRST, IncomeYear, income_lines
 from visits.models import Visit
