@@ -19,6 +19,12 @@ class MultiplePhotoInput(forms.ClearableFileInput):
 
 
 class PhotosField(forms.FileField):
+    """Up to VISIT_PHOTOS_PER_VISIT JPEG or PNG photos, each re-encoded small (visits.photos).
+
+    The photos are decoded one after the other, each released before the next,
+    and every one is tried, so that the visitor learns at once of each photo refused.
+    """
+
     widget = MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png", "capture": "environment"})
 
     def clean(self, data, initial=None):
@@ -27,7 +33,15 @@ class PhotosField(forms.FileField):
             raise forms.ValidationError(
                 _("At most %(count)d photos per visit.") % {"count": settings.VISIT_PHOTOS_PER_VISIT}
             )
-        return [reencode(f) for f in files]
+        photos, errors = [], []
+        for upload in files:
+            try:
+                photos.append(reencode(upload))
+            except forms.ValidationError as error:
+                errors.append(error)
+        if errors:
+            raise forms.ValidationError(errors)
+        return photos
 
 
 class VisitForm(forms.ModelForm):
