@@ -131,6 +131,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env
 # by default), so that a request answers the 503 page instead of hanging.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", envint("DATABASE_CONNECT_TIMEOUT", 5))
+# SQLite (make run, a small office) serves several people at once: write-ahead logging lets readers
+# go on while one request writes, every transaction takes the write lock when it begins (a deferred
+# one that reads first and then writes fails at once with "database is locked" when another writer
+# got in between, whatever the timeout), and a writer waits up to SQLITE_BUSY_TIMEOUT seconds for it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": envint("SQLITE_BUSY_TIMEOUT", 20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ---------------------------------------------------------------- cache
@@ -180,7 +192,8 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_CLIENT_IP_CALLABLE = "accounts.security.forwarded_client_ip" if envbool("BEHIND_PROXY") else None
 
 # ---------------------------------------------------------------- language and time
-LANGUAGE_CODE = "zh-hans"
+# The language of pages before a user chooses one, of notifications and of the commands' output.
+LANGUAGE_CODE = env("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
@@ -306,6 +319,20 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# ---------------------------------------------------------------- backups
+# `manage.py backup` signs every backup with a key derived from BACKUP_SIGNING_KEY, and `restore`
+# refuses one signed with any other (maintenance.backups). Unset, the key is derived from
+# SECRET_KEY, which has no default outside DEBUG: rotating SECRET_KEY then makes every older
+# backup unrestorable, so production sets a key of its own, as secret as SECRET_KEY.
+BACKUP_SIGNING_KEY = env("BACKUP_SIGNING_KEY")
+if BACKUP_SIGNING_KEY and len(BACKUP_SIGNING_KEY) < 32:
+    # Anyone holding a backup can try keys against its signature offline, as fast as they like.
+    raise ImproperlyConfigured("BACKUP_SIGNING_KEY must be at least 32 characters long")
+# A restore refuses an uploads archive with more members or more unpacked bytes than this, and a
+# backup refuses to write one: an archive that would fill the disk is refused before unpacking.
+BACKUP_MEDIA_MAX_FILES = envint("BACKUP_MEDIA_MAX_FILES", 1_000_000)
+BACKUP_MEDIA_MAX_BYTES = envint("BACKUP_MEDIA_MAX_BYTES", 256 * 1024**3)
+
 # ---------------------------------------------------------------- logging
 LOGGING = {
     "version": 1,
@@ -327,6 +354,8 @@ LOAN_DUE_SOON_DAYS = envint("LOAN_DUE_SOON_DAYS", 30)
 # From this day of a period's last month, visits not yet logged are flagged as due soon.
 VISIT_DUE_SOON_DAY = envint("VISIT_DUE_SOON_DAY", 20)
 VISIT_PHOTO_MAX_BYTES = envint("VISIT_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
+# The most pixels decoding one visit photo may hold (visits/photos.py says how the default was chosen).
+VISIT_PHOTO_MAX_PIXELS = envint("VISIT_PHOTO_MAX_PIXELS", 16_000_000)
 VISIT_PHOTOS_PER_VISIT = 3
 # Roster workbooks (households/roster): the largest upload accepted, and the size above which
 # an upload is validated and applied by a background job with a progress bar.
@@ -335,3 +364,7 @@ INFRASTRUCTURE_DUE_SOON_DAYS = envint("INFRASTRUCTURE_DUE_SOON_DAYS", 14)
 INFRASTRUCTURE_DOCUMENT_MAX_BYTES = envint("INFRASTRUCTURE_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 ROSTER_MAX_BYTES = envint("ROSTER_MAX_BYTES", 20 * 1024 * 1024)
 ROSTER_BACKGROUND_ROWS = envint("ROSTER_BACKGROUND_ROWS", 2000)
+# The most rows a roster's worksheet may hold (counted in its XML before any row is parsed; above the
+# largest real roster), and the most issues kept per import (the rest are counted, not listed).
+ROSTER_MAX_ROWS = envint("ROSTER_MAX_ROWS", 300_000)
+ROSTER_MAX_ISSUES = envint("ROSTER_MAX_ISSUES", 1000)

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from households import idnumbers
@@ -394,6 +395,7 @@ def test_the_edit_form_reveals_only_a_member_of_the_household_it_edits(client, a
 def test_a_household_number_held_in_the_users_own_village_is_named(client, alice, dongfeng_household):
     other = HouseholdFactory(village=dongfeng_household.village)
     client.force_login(alice)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the messages are compared in English
     data = {**edit_form_data(client, dongfeng_household), "number": other.number}
 
     response = client.post(household_url("households:edit", dongfeng_household), data)
@@ -408,6 +410,7 @@ def test_a_household_number_held_in_another_village_is_only_said_to_be_unusable(
     client, alice, official, dongfeng_household, hongqi_household
 ):
     client.force_login(alice)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the messages are compared in English
     data = {**edit_form_data(client, dongfeng_household), "number": hongqi_household.number}
 
     response = client.post(household_url("households:edit", dongfeng_household), data)
@@ -425,6 +428,7 @@ def test_an_id_number_held_in_another_village_is_only_said_to_be_unusable(
 ):
     theirs = hongqi_household.members.get()
     client.force_login(alice)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the messages are compared in English
     data = {**edit_form_data(client, dongfeng_household), "members-0-id_number": theirs.id_number}
 
     response = client.post(household_url("households:edit", dongfeng_household), data)
@@ -459,6 +463,7 @@ def test_an_id_number_of_another_village_typed_in_a_form_is_logged_and_told_to_i
 def test_an_id_number_held_in_the_users_own_village_names_its_holder(client, alice, dongfeng_household):
     other = HouseholdFactory(village=dongfeng_household.village).members.get()
     client.force_login(alice)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the messages are compared in English
     data = {**edit_form_data(client, dongfeng_household), "members-0-id_number": other.id_number}
 
     response = client.post(household_url("households:edit", dongfeng_household), data)

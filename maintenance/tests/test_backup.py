@@ -94,6 +94,7 @@ def manage_elsewhere(
         "DATABASE_URL": database_url,
         "MEDIA_ROOT": str(media_root),
         "DJANGO_SETTINGS_MODULE": "townaid.settings_test",
+        "LANGUAGE_CODE": "en",  # the assertions read the English messages
         "BACKUP_SIGNING_KEY": settings.BACKUP_SIGNING_KEY,
         "SECRET_KEY": settings.SECRET_KEY,
     }

@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,6 +28,7 @@ def post(client, household, key):
 def test_the_key_of_a_visit_in_another_village_is_refused_without_naming_it(client, alice, bob, dongfeng, hongqi):
     theirs = VisitFactory(household=HouseholdFactory(village=hongqi), visitor=bob, client_key=uuid.uuid4())
     client.force_login(alice)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the messages are compared in English
 
     response = post(client, HouseholdFactory(village=dongfeng), theirs.client_key)
 
