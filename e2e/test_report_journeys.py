@@ -1,9 +1,11 @@
+import datetime as dt
+
 import pytest
 
 from e2e.conftest import log_in
 from households.choices import HouseholdStatus
-from households.models import Target
-from households.tests.factories import AssessmentFactory, HouseholdFactory
+from households.services import target_fix
+from households.tests.factories import AssessmentFactory, HouseholdFactory, poor_household, record_status
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -11,12 +13,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_an_official_follows_a_dashboard_figure_to_a_household_and_downloads_its_card(
     phone, official, town, dongfeng, hongqi
 ):
-    Target.objects.create(town=town, year=2020, households=3, people=3)
-    blocked = HouseholdFactory(village=dongfeng, status=HouseholdStatus.UNEXITED)
+    blocked = poor_household(dongfeng)
     blocked.latest_assessment = AssessmentFactory(household=blocked, housing_ok=False)
     blocked.save(update_fields=["latest_assessment"])
-    HouseholdFactory(village=dongfeng, status=HouseholdStatus.EXITED, exit_year=2019)
-    HouseholdFactory(village=hongqi, status=HouseholdStatus.UNEXITED)
+    record_status(poor_household(dongfeng), HouseholdStatus.EXITED, dt.date(2019, 12, 20))
+    poor_household(hongqi)
+    target_fix(town=town, year=2020, name="2020年脱贫攻坚工作计划", as_of=dt.date(2020, 1, 1), user=official)
 
     log_in(phone, "official")
     phone.wait_for_url("**/dashboard/")

@@ -6,13 +6,16 @@ audit trail through AuditedAdmin; the trail and the access log are shown read-on
 
 import json
 
+from django import forms
 from django.apps import apps
 from django.contrib import admin
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import Count, Q, Sum, prefetch_related_objects
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from households import audit, services
+from households.choices import HouseholdStatus
 from households.models import (
     AccessEvent,
     Assessment,
@@ -66,13 +69,17 @@ class AuditedAdmin(ScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         before = audit.snapshot(obj) if change else None
-        super().save_model(request, obj, form, change)
+        self.write(request, obj, form, change)
         trail = self._trail(request)
         if before is None:
             trail.created(obj, household=self.audit_household(obj))
         else:
             trail.changed(before, obj, household=self.audit_household(obj))
         trail.record()
+
+    def write(self, request, obj, form, change) -> None:
+        """Save the record itself; a page whose records hold fields written by services only saves fewer."""
+        super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
         household = self.audit_household(form.instance)
@@ -114,10 +121,79 @@ class TownAdmin(ScopedAdmin):
     search_fields = ("name", "code")
 
 
+class TargetForm(forms.ModelForm):
+    """Town, year, name and day of a new target; the cohort itself is fixed by services.target_fix on saving."""
+
+    class Meta:
+        model = Target
+        fields = ["town", "year", "name", "as_of"]
+
+    def clean(self):
+        cleaned = super().clean()
+        town, as_of = cleaned.get("town"), cleaned.get("as_of")
+        if town is not None and as_of is not None:
+            refusal = services.target_refusal(town=town, as_of=as_of)
+            if refusal:
+                self.add_error("as_of", refusal)
+        return cleaned
+
+
 @admin.register(Target)
 class TargetAdmin(ScopedAdmin):
-    list_display = ("town", "year", "households", "people", "note")
+    """A target is set once: the add page fixes its cohort through the service, then it is shown, never edited.
+
+    Its households and people are those counted when it was set; a target set
+    wrongly is deleted (the audit trail keeps both) and set again.
+    """
+
+    form = TargetForm
+    list_display = ("town", "year", "name", "as_of", "cohort_households", "cohort_people", "created_by")
     list_filter = ("year",)
+    list_select_related = ("town", "created_by")
+    readonly_fields = ("cohort_households", "cohort_people", "created_by", "created_at")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(cohort_households=Count("cohort"), cohort_people=Sum("cohort__people"))
+        )
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return TargetForm._meta.fields
+        return [*TargetForm._meta.fields, *self.readonly_fields]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("households to lift"), ordering="cohort_households")
+    def cohort_households(self, obj):
+        return obj.cohort_households
+
+    @admin.display(description=_("people to lift"), ordering="cohort_people")
+    def cohort_people(self, obj):
+        return obj.cohort_people or 0
+
+    def save_model(self, request, obj, form, change):
+        target = services.target_fix(
+            town=obj.town, year=obj.year, name=obj.name, as_of=obj.as_of, user=request.user, via=AuditEvent.Via.ADMIN
+        )
+        obj.pk, obj.created_by, obj.created_at = target.pk, target.created_by, target.created_at
+
+    def delete_model(self, request, obj):
+        self._record_deletions(request, [obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        self._record_deletions(request, list(queryset))
+        super().delete_queryset(request, queryset)
+
+    def _record_deletions(self, request, targets) -> None:
+        trail = audit.AuditTrail(actor=request.user, via=AuditEvent.Via.ADMIN)
+        for target in targets:
+            trail.deleted(target, household=None)
+        trail.record()
 
 
 @admin.register(Village)
@@ -157,14 +233,65 @@ class MemberInline(admin.TabularInline):
     fields = ("name", "id_number", "relation", "sex", "birth_date", "health")
 
 
+class HouseholdAdminForm(forms.ModelForm):
+    def clean_identified_year(self):
+        # The model names the exit year, which this form does not edit, in this error.
+        year, exit_year = self.cleaned_data.get("identified_year"), self.instance.exit_year
+        if year and exit_year and exit_year < year:
+            raise forms.ValidationError(_("A household cannot leave poverty before it was identified as poor."))
+        return year
+
+
+# Written only by services.household_set_status, which checks an exit and keeps the history the targets read.
+STATUS_FIELDS = ("status", "monitor_kind", "exit_year")
+
+
 @admin.register(Household)
 class HouseholdAdmin(AuditedAdmin):
+    """Households' records, except their status: that changes on the household's page, through its service.
+
+    A household added here starts unexited with its first line of history, as
+    one added on the page does.
+    """
+
+    form = HouseholdAdminForm
     list_display = ("number", "village", "group", "status", "main_cause", "exit_year")
     list_filter = ("status", "main_cause", "village")
     search_fields = ("number",)
     list_select_related = ("village", "group")
+    fields = (
+        "number",
+        "village",
+        "group",
+        "address",
+        "phone",
+        "registered_on",
+        "identified_year",
+        *STATUS_FIELDS,
+        "status_change_link",
+        "attribute",
+        "main_cause",
+        "other_causes",
+        "housing_grade",
+    )
+    readonly_fields = (*STATUS_FIELDS, "status_change_link")
     inlines = [MemberInline]
     audited_children = ("members",)
+
+    @admin.display(description=_("Change status"))
+    def status_change_link(self, obj):
+        if obj is None or obj.pk is None:
+            return self.get_empty_value_display()
+        return format_html('<a href="{}">{}</a>', reverse("households:status", args=[obj.pk]), _("Change status"))
+
+    def write(self, request, obj, form, change):
+        if change:
+            # Only what the form edits, so that a status changed meanwhile on the page is never put back.
+            obj.save(update_fields=[*audit.form_fields(form), "updated_at"])
+            return
+        obj.status, obj.monitor_kind, obj.exit_year = HouseholdStatus.UNEXITED, "", None
+        obj.save()
+        services.household_history_start(household=obj, user=request.user)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)

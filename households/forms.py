@@ -101,6 +101,17 @@ class HouseholdForm(UniqueInScopeMixin, VersionedForm):
         self.fields["group"].queryset = VillagerGroup.objects.editable_by(user).select_related("village")
         self.fields["group"].label_from_instance = lambda g: f"{g.village} · {g.name}"
 
+    def clean_identified_year(self):
+        # The exit year is not on this form (it is set by a status change); its check must land on a field that is.
+        year = self.cleaned_data.get("identified_year")
+        exit_year = self.instance.exit_year
+        if year and exit_year and year > exit_year:
+            raise forms.ValidationError(
+                _("The household left poverty in %(exit)s: it cannot have been identified as poor later.")
+                % {"exit": exit_year}
+            )
+        return year
+
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()
         if phone and not all(c.isdigit() or c in " -" for c in phone):

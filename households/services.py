@@ -8,6 +8,8 @@ from collections import defaultdict
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,6 +30,9 @@ from households.models import (
     IncomeRecord,
     Member,
     StatusChange,
+    Target,
+    TargetHousehold,
+    Town,
 )
 from households.selectors import income_records_newest_first
 from townaid.concurrency import EditConflict
@@ -81,16 +86,26 @@ def household_save(*, household_form, member_formset, user, via: str = AuditEven
         else:
             trail.created(member, household=household)
     if is_new:
-        StatusChange.objects.create(
-            household=household,
-            from_status="",
-            to_status=household.status,
-            changed_on=timezone.localdate(),
-            reason=_("Registered"),
-            changed_by=user,
-        )
+        household_history_start(household=household, user=user)
     trail.record()
     return household
+
+
+def household_history_start(*, household: Household, user) -> StatusChange:
+    """The first line of a new household's status history: registered today, in the status it starts with.
+
+    Every way of adding a household (the page, the admin) writes it, so that the
+    status history, which the targets and the monthly report read, knows every
+    household from the day it entered the registry.
+    """
+    return StatusChange.objects.create(
+        household=household,
+        from_status="",
+        to_status=household.status,
+        changed_on=timezone.localdate(),
+        reason=_("Registered"),
+        changed_by=user,
+    )
 
 
 @transaction.atomic
@@ -375,3 +390,93 @@ def classification_confirm(
         reason=decision.reason,
     )
     return decision
+
+
+# ---------------------------------------------------------------- campaign targets
+
+TARGET_BATCH_SIZE = 1000
+
+
+def target_cohort(*, town: Town, as_of: dt.date) -> list[tuple[int, int]]:
+    """(household, people) for each household of the town still poor at the start of `as_of`, by household.
+
+    "Still poor" is read from the status history, not from today's status: a
+    household counts when the last change dated before that day left it unexited
+    (changes on the day itself belong to the target's period). So a target can be
+    set after the fact ("every household still poor at the start of 2020"), and
+    a household whose history starts later (identified, registered or imported
+    afterwards) is not in it. People are the members counted now.
+
+    One query: the latest change before the day and the member count are
+    subqueries per household of the town, served by the (household, date) index
+    of the history and the household index of the members.
+    """
+    status_then = (
+        StatusChange.objects.filter(household=OuterRef("pk"), changed_on__lt=as_of)
+        .order_by("-changed_on", "-pk")
+        .values("to_status")[:1]
+    )
+    people = Member.objects.filter(household=OuterRef("pk")).order_by().values("household").annotate(n=Count("pk"))
+    rows = (
+        Household.objects.filter(village__town=town)
+        .annotate(status_then=Subquery(status_then))
+        .filter(status_then=HouseholdStatus.UNEXITED)
+        .annotate(people=Coalesce(Subquery(people.values("n")), Value(0), output_field=IntegerField()))
+        .order_by("pk")
+        .values_list("pk", "people")
+    )
+    return list(rows)
+
+
+def target_refusal(*, town: Town, as_of: dt.date) -> str | None:
+    """Why target_fix would refuse a target of the town from that day, or None (for forms, before they save)."""
+    future = as_of > timezone.localdate()
+    return _cohort_refusal(town, as_of, future, [] if future else target_cohort(town=town, as_of=as_of))
+
+
+def _cohort_refusal(town: Town, as_of: dt.date, future: bool, cohort: list) -> str | None:
+    if future:
+        return _("The date cannot be in the future.")
+    if not cohort:
+        return _("No household of {town} was still poor at the start of {date}, by its status history.").format(
+            town=town, date=as_of.isoformat()
+        )
+    return None
+
+
+@transaction.atomic
+def target_fix(*, town: Town, year: int, name: str, as_of: dt.date, user, via: str = AuditEvent.Via.ADMIN) -> Target:
+    """Set a town's target for a year and fix its cohort: the households still poor at the start of `as_of`.
+
+    The cohort (target_cohort) and each household's people are stored and never
+    change afterwards, so that exits, returns, new households and new members
+    later on move the target's progress, never the target. A day to come is
+    refused (its history is not written yet), and so is a day on which the town
+    had nobody poor. The town's row is locked so that two admins setting the same
+    target at once get one target and a refusal. One audit event names the
+    target and its size.
+    """
+    town = Town.objects.select_for_update().get(pk=town.pk)
+    target = Target(town=town, year=year, name=name.strip(), as_of=as_of, created_by=user)
+    target.full_clean()
+    future = as_of > timezone.localdate()
+    cohort = [] if future else target_cohort(town=town, as_of=as_of)
+    refusal = _cohort_refusal(town, as_of, future, cohort)
+    if refusal:
+        raise ValidationError({"as_of": refusal})
+    target.save()
+    TargetHousehold.objects.bulk_create(
+        (TargetHousehold(target=target, household_id=household, people=people) for household, people in cohort),
+        batch_size=TARGET_BATCH_SIZE,
+    )
+    audit.audit_record(
+        actor=user,
+        via=via,
+        action=AuditEvent.Action.CREATED,
+        instance=target,
+        household=None,
+        reason=_("{households} households and {people} people still poor at the start of {date}.").format(
+            households=len(cohort), people=sum(people for _household, people in cohort), date=as_of.isoformat()
+        ),
+    )
+    return target

@@ -11,16 +11,18 @@ The functions return dataclasses of numbers, names and ids, never querysets,
 so templates cannot trigger a query.
 """
 
+import calendar
 import datetime as dt
 import logging
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case, Count, F, FilteredRelation, IntegerField, Prefetch, Q, Sum, Value, When
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Case, Count, F, FilteredRelation, IntegerField, Max, Min, Prefetch, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -66,26 +68,40 @@ def percent_floor(part: int, whole: int) -> int | None:
 @dataclass(frozen=True)
 class BurnPoint:
     month: dt.date
-    remaining: int  # households still to lift at the month's end
+    remaining: int  # households of the cohort not lifted at the month's end (today, for the current month)
     planned: int  # what a steady pace through the year would have left
+    remaining_people: int = 0  # their people, as counted when the target was set
 
 
 @dataclass(frozen=True)
 class TargetProgress:
+    """A year's target and how far it is done, all from its cohort and the cohort's status history.
+
+    The headline is the burn-down's last point, so the two agree by construction.
+    """
+
     year: int
-    households: int  # the target
-    people: int
-    remaining_households: int  # unexited now
-    remaining_people: int
+    households: int  # the cohort, fixed when the target was set
+    people: int  # their people, as counted then
     burndown: list[BurnPoint]
+    name: str = ""  # when one target is shown; several towns' targets have several names
+    as_of: dt.date | None = None  # the day the cohort was still poor on, when the targets shown share one
+
+    @property
+    def remaining_households(self) -> int:
+        return self.burndown[-1].remaining if self.burndown else self.households
+
+    @property
+    def remaining_people(self) -> int:
+        return self.burndown[-1].remaining_people if self.burndown else self.people
 
     @property
     def lifted_households(self) -> int:
-        return max(self.households - self.remaining_households, 0)
+        return self.households - self.remaining_households
 
     @property
     def lifted_people(self) -> int:
-        return max(self.people - self.remaining_people, 0)
+        return self.people - self.remaining_people
 
     @property
     def percent(self) -> int:
@@ -263,7 +279,7 @@ def dashboard(*, user, village: Village | None = None, year: int | None = None, 
 
     target_years, target = [], None
     if village is None:
-        target_years, target = _target(user, households, year, today, total.unexited, people_unexited)
+        target_years, target = _target(user, year, today)
     return Dashboard(
         computed_at=timezone.now(),
         today=today,
@@ -583,14 +599,24 @@ def _loans(user, village) -> LoanFigures:
 # ---------------------------------------------------------------- the campaign target
 
 
-def _target(
-    user, households, year: int | None, today: dt.date, remaining_households: int, remaining_people: int
-) -> tuple[list[int], TargetProgress | None]:
-    """The visible towns' target for a year and its burn-down from the status history (two queries)."""
-    targets = Target.objects.visible_to(user)
+def _target(user, year: int | None, today: dt.date) -> tuple[list[int], TargetProgress | None]:
+    """The visible towns' targets for a year, their cohorts' size and their burn-down (two queries).
+
+    An admin sees every town's target of the year added up; an official their town's.
+    """
     by_year = {
         row["year"]: row
-        for row in targets.order_by().values("year").annotate(households=Sum("households"), people=Sum("people"))
+        for row in Target.objects.visible_to(user)
+        .order_by()
+        .values("year")
+        .annotate(
+            targets=Count("pk", distinct=True),
+            households=Count("cohort"),
+            people=Coalesce(Sum("cohort__people"), 0),
+            name=Min("name"),
+            first_as_of=Min("as_of"),
+            last_as_of=Max("as_of"),
+        )
     }
     years = sorted(by_year, reverse=True)
     if not years:
@@ -601,42 +627,61 @@ def _target(
         year=chosen,
         households=goal["households"],
         people=goal["people"],
-        remaining_households=remaining_households,
-        remaining_people=remaining_people,
-        burndown=_burndown(households, chosen, goal["households"], today),
+        burndown=_burndown(user, chosen, goal["households"], goal["people"], today),
+        name=goal["name"] if goal["targets"] == 1 else "",
+        as_of=goal["first_as_of"] if goal["first_as_of"] == goal["last_as_of"] else None,
     )
 
 
-def _burndown(households, year: int, goal: int, today: dt.date) -> list[BurnPoint]:
-    """Households still to lift at each month's end of the target year, from the status history.
+def _burndown(user, year: int, households: int, people: int, today: dt.date) -> list[BurnPoint]:
+    """The cohort households and people not lifted at each month's end of the target year, up to today.
 
-    An exit in the month lowers the count; a return to poverty raises it again.
+    A cohort household is lifted at a moment when, of its changes to "exited"
+    and back to "unexited" dated from its target's day to that moment, the
+    latest is an exit: a return to poverty undoes the exit from its month, a
+    second exit lifts it again, and monitoring or closing after an exit leaves
+    it lifted. Households outside the cohort (identified later) never count.
+
+    One query fetches those changes of the cohort (a few per household at most,
+    through the history's (household, date) index); they are folded here by
+    household, because the outcome depends on the order of a household's own
+    changes, which counts of exits minus returns per month would get wrong for
+    a history that does not alternate (e.g. monitored without an exit, then unexited).
     Months after today are left out; the planned line falls evenly to zero by December.
     """
+    end = min(today, dt.date(year, 12, 31))
+    month_ends = [
+        min(dt.date(year, month, calendar.monthrange(year, month)[1]), end)
+        for month in range(1, 13)
+        if dt.date(year, month, 1) <= today
+    ]
     changes = (
-        StatusChange.objects.filter(household__in=households, changed_on__year=year)
-        .filter(
-            Q(to_status=HouseholdStatus.EXITED, from_status=HouseholdStatus.UNEXITED)
-            | Q(to_status=HouseholdStatus.UNEXITED, from_status__in=POST_EXIT_STATUSES)
+        StatusChange.objects.filter(
+            household__target_entries__target__in=Target.objects.visible_to(user).filter(year=year),
+            changed_on__gte=F("household__target_entries__target__as_of"),
+            changed_on__range=(dt.date(year, 1, 1), end),
+            to_status__in=[HouseholdStatus.EXITED, HouseholdStatus.UNEXITED],
         )
-        .annotate(month=TruncMonth("changed_on"))
-        .order_by()
-        .values("month")
-        .annotate(
-            exits=Count("pk", filter=Q(to_status=HouseholdStatus.EXITED)),
-            returns=Count("pk", filter=Q(to_status=HouseholdStatus.UNEXITED)),
-        )
+        .order_by("household_id", "changed_on", "pk")
+        .values_list("household_id", "changed_on", "to_status", "household__target_entries__people")
     )
-    net_by_month = {_as_date(row["month"]).month: row["exits"] - row["returns"] for row in changes}
-    points, remaining = [], goal
-    for month in range(1, 13):
-        first = dt.date(year, month, 1)
-        if first > today:
-            break
-        remaining -= net_by_month.get(month, 0)
-        points.append(BurnPoint(month=first, remaining=remaining, planned=round(goal * (12 - month) / 12)))
-    return points
-
-
-def _as_date(value) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
+    lifted, lifted_people = [0] * len(month_ends), [0] * len(month_ends)
+    for _household, rows in groupby(changes, key=lambda row: row[0]):
+        rows = list(rows)
+        exited, index = False, 0
+        for point, month_end in enumerate(month_ends):
+            while index < len(rows) and rows[index][1] <= month_end:
+                exited = rows[index][2] == HouseholdStatus.EXITED
+                index += 1
+            if exited:
+                lifted[point] += 1
+                lifted_people[point] += rows[0][3]
+    return [
+        BurnPoint(
+            month=month_end.replace(day=1),
+            remaining=households - lifted[point],
+            planned=round(households * (12 - month_end.month) / 12),
+            remaining_people=people - lifted_people[point],
+        )
+        for point, month_end in enumerate(month_ends)
+    ]

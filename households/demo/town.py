@@ -65,6 +65,7 @@ from households.demo.plan import (
 from households.models import (
     Assessment,
     Assignment,
+    AuditEvent,
     Household,
     Member,
     StatusChange,
@@ -73,6 +74,7 @@ from households.models import (
     Village,
     VillagerGroup,
 )
+from households.services import target_fix
 
 _extensions: list = []
 
@@ -148,13 +150,8 @@ def ensure_users(*, town: Town, password: str) -> list[Login]:
 
 def create_target(town: Town) -> Target:
     """The plan's target: lift every household still poor at the start of 2020 (25 households / 70 people)."""
-    counts = town_counts(town)
-    return Target.objects.create(
-        town=town,
-        year=AS_OF.year,
-        households=counts.unexited_households,
-        people=counts.unexited_people,
-        note="2020年脱贫攻坚工作计划",
+    return target_fix(
+        town=town, year=AS_OF.year, name="2020年脱贫攻坚工作计划", as_of=AS_OF, user=None, via=AuditEvent.Via.COMMAND
     )
 
 

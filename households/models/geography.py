@@ -1,12 +1,14 @@
-"""Geography and reference data: town, villages, villager groups, support units, work teams."""
+"""Geography and reference data: town and its yearly targets, villages, villager groups, support units, work teams."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from households.querysets import (
+    HouseholdChildQuerySet,
     TownChildQuerySet,
     TownQuerySet,
     VillageChildQuerySet,
@@ -35,17 +37,37 @@ class Town(models.Model):
 
 
 class Target(models.Model):
-    """A town's campaign target for a year: how many households and people to lift out of poverty.
+    """A town's campaign target for a year: lift out of poverty the households still poor on a given day.
 
-    Data, not code: the 2020 target of the demo town is 25 households / 70 people,
-    and a county sets one per town and year.
+    The households it covers (its cohort, TargetHousehold) are fixed once, when
+    the target is set (households.services.target_fix), from the status history
+    as it stood at the start of `as_of`; households identified later never join
+    it, and nothing edits it afterwards. Its progress is read from the same
+    history: the cohort households that left poverty between `as_of` and the
+    end of the year. The demo town's 2020 target is the 25 households / 70 people
+    still poor at the start of 2020; a county sets one per town and year.
     """
 
     town = models.ForeignKey(Town, verbose_name=_("town"), on_delete=models.CASCADE, related_name="targets")
     year = models.PositiveSmallIntegerField(_("year"), validators=year_validators)
-    households = models.PositiveIntegerField(_("households to lift"))
-    people = models.PositiveIntegerField(_("people to lift"))
-    note = models.CharField(_("note"), max_length=200, blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    as_of = models.DateField(
+        _("households still poor on"),
+        help_text=_(
+            "The target covers the town's households still poor at the start of this day, by their status "
+            "history; it must fall in the target's year."
+        ),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("set by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("set on"), auto_now_add=True)
 
     objects = TownChildQuerySet.as_manager()
 
@@ -55,11 +77,53 @@ class Target(models.Model):
         ordering = ["town_id", "-year"]
         constraints = [
             models.UniqueConstraint(fields=["town", "year"], name="one_target_per_town_and_year"),
-            models.CheckConstraint(condition=Q(people__gte=models.F("households")), name="target_people_not_fewer"),
         ]
 
     def __str__(self):
         return f"{self.town} {self.year}"
+
+    def clean(self):
+        if self.as_of and self.year and self.as_of.year != self.year:
+            raise ValidationError({"as_of": _("The day must fall in the target's year.")})
+
+
+class TargetHousehold(models.Model):
+    """One household of a target's cohort, with its people as counted when the cohort was fixed.
+
+    The count is kept so that members born, married in or deceased later do not
+    move a past target. A household in a cohort cannot be deleted (PROTECT):
+    deleting it would silently shrink a target already reported; a dissolved
+    household is closed instead, which leaves its history.
+    """
+
+    target = models.ForeignKey(
+        Target,
+        verbose_name=_("campaign target"),
+        on_delete=models.CASCADE,
+        related_name="cohort",
+        db_index=False,  # the unique (target, household) index serves it
+    )
+    household = models.ForeignKey(
+        "households.Household",
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="target_entries",
+    )
+    people = models.PositiveSmallIntegerField(_("people when the target was set"))
+
+    objects = HouseholdChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("household of a target")
+        verbose_name_plural = _("households of a target")
+        ordering = ["target_id", "household_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["target", "household"], name="household_once_per_target"),
+        ]
+
+    def __str__(self):
+        # Without loading the household: the admin names every row of a cohort when its target is deleted.
+        return f"{self.target_id}/{self.household_id}"
 
 
 class Village(models.Model):

@@ -5,7 +5,7 @@ import factory
 
 from accounts.models import User
 from households import idnumbers
-from households.choices import AssignmentRole, HouseholdStatus, PovertyCause, Relation
+from households.choices import AssignmentRole, HouseholdStatus, MonitorKind, PovertyCause, Relation
 from households.models import (
     Assessment,
     Assignment,
@@ -14,6 +14,7 @@ from households.models import (
     IncomeLine,
     IncomeRecord,
     Member,
+    StatusChange,
     Town,
     Village,
     VillagerGroup,
@@ -163,3 +164,40 @@ class ClassificationFactory(factory.django.DjangoModelFactory):
     figures = factory.LazyFunction(lambda: {"year": 2020, "per_capita": "8000.00", "line": 5000, "factor": "1.50"})
     confirmed_class = "stable"
     decided_by = factory.SubFactory(UserFactory)
+
+
+# ---------------------------------------------------------------- status history (the factories above write none)
+
+IDENTIFIED_ON = dt.date(2016, 1, 1)
+
+
+def record_status(household: Household, to_status: str, on: dt.date) -> StatusChange:
+    """Move a household to a status on a day as household_set_status would, without its exit checks.
+
+    The history row and the household's own fields, so that the two agree as
+    they do in the registry. A household with no history yet gets its first row
+    (from nothing), which is how it was identified or registered.
+    """
+    first = not household.status_changes.exists()
+    change = StatusChange.objects.create(
+        household=household,
+        from_status="" if first else household.status,
+        to_status=to_status,
+        changed_on=on,
+        reason="建档立卡识别" if first else "测试",
+    )
+    household.status = to_status
+    household.monitor_kind = MonitorKind.UNSTABLE if to_status == HouseholdStatus.MONITORED else ""
+    if to_status == HouseholdStatus.EXITED:
+        household.exit_year = on.year
+    household.save(update_fields=["status", "monitor_kind", "exit_year", "updated_at"])
+    return change
+
+
+def poor_household(village, *, since: dt.date = IDENTIFIED_ON, people: int = 1, **kwargs) -> Household:
+    """An unexited household with `people` members, identified (its first line of history) on `since`."""
+    household = HouseholdFactory(village=village, **kwargs)
+    for _ in range(people - 1):
+        MemberFactory(household=household)
+    record_status(household, HouseholdStatus.UNEXITED, since)
+    return household

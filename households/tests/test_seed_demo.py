@@ -15,7 +15,7 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 
 from accounts.models import Reach, Role, User
 from households import idnumbers, services
@@ -30,6 +30,7 @@ from households.models import (
     IncomeRecord,
     Member,
     StatusChange,
+    Target,
     Town,
     Village,
     VillagerGroup,
@@ -89,6 +90,15 @@ def test_unexited_households_and_their_people_match_the_plan():
     assert set(unexited.values_list("identified_year", flat=True)) <= set(range(2014, 2020))
     assert not unexited.filter(exit_year__isnull=False).exists()
     assert Household.objects.count() == 1654 + 25
+
+
+def test_the_2020_target_is_the_25_households_and_70_people_still_poor_at_its_start():
+    target = Target.objects.get(town__code="340321001", year=2020)
+    cohort = set(target.cohort.values_list("household_id", flat=True))
+
+    assert target.as_of == DEMO_DAY
+    assert cohort == set(Household.objects.filter(status=UNEXITED).values_list("pk", flat=True))
+    assert (len(cohort), target.cohort.aggregate(people=Sum("people"))["people"]) == (25, 70)
 
 
 def test_town_has_the_eleven_villages_in_order_each_with_four_to_eight_groups():
@@ -270,7 +280,7 @@ def test_output_names_the_logins_and_the_counts(seed_output):
 
 
 def test_second_run_changes_nothing_and_says_the_town_was_already_there():
-    models = (Town, Village, VillagerGroup, Household, Member, Assessment, StatusChange, Assignment, User)
+    models = (Town, Village, VillagerGroup, Household, Member, Assessment, StatusChange, Assignment, User, Target)
     counts_before = {model: model.objects.count() for model in models}
     updated_before = dict(Household.objects.values_list("pk", "updated_at"))
 
