@@ -353,6 +353,8 @@ EXPORT_MAX_ROWS = envint("EXPORT_MAX_ROWS", 100_000)
 LOAN_DUE_SOON_DAYS = envint("LOAN_DUE_SOON_DAYS", 30)
 # From this day of a period's last month, visits not yet logged are flagged as due soon.
 VISIT_DUE_SOON_DAY = envint("VISIT_DUE_SOON_DAY", 20)
+# A visit entered up to this many days after its period closed still counts for it; later, it is kept as late.
+VISIT_LATE_ENTRY_DAYS = envint("VISIT_LATE_ENTRY_DAYS", 5)
 VISIT_PHOTO_MAX_BYTES = envint("VISIT_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
 # The most pixels decoding one visit photo may hold (visits/photos.py says how the default was chosen).
 VISIT_PHOTO_MAX_PIXELS = envint("VISIT_PHOTO_MAX_PIXELS", 16_000_000)

@@ -51,7 +51,6 @@ class VisitForm(forms.ModelForm):
     class Meta:
         model = Visit
         fields = [
-            "role",
             "visited_on",
             "method",
             "met_with",
@@ -74,10 +73,9 @@ class VisitForm(forms.ModelForm):
             "follow_up": forms.Textarea(attrs=small),
         }
 
-    def __init__(self, *args, household, role, **kwargs):
+    def __init__(self, *args, household, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.household = household
-        self.fields["role"].initial = role
         self.fields["visited_on"].initial = timezone.localdate()
         self.fields["client_key"].initial = uuid.uuid4()
         for item in AssessmentItem:

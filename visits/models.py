@@ -1,16 +1,17 @@
 """Visits (走访): the records cadres log, the rules that say who must visit whom and how often,
 and the flags the daily job raises for visits not logged in time."""
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from households.choices import AssignmentRole, HouseholdStatus
-from households.models import Assessment, Household
+from households.models import Assessment, Assignment, Household
 from households.querysets import HouseholdChildQuerySet
 from visits.periods import MONTH, QUARTER, Period, period_of
 
@@ -31,13 +32,29 @@ class PeriodLength(models.TextChoices):
     QUARTER = QUARTER, _("Every calendar quarter")
 
 
+class VisitRuleQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+    def for_visit(self, household_status: str, role: str) -> "VisitRule | None":
+        """The active rule a visit in `role` to a household of that status answers, if any."""
+        return self.active().filter(household_status=household_status, visitor_role=role).first()
+
+
 class VisitRule(models.Model):
-    """Who must visit which households how often: data that admins edit."""
+    """Who must visit which households how often: data that admins edit.
+
+    The one place that says who owes which visit (owed, counted_visits): the
+    daily job, the due lists, compliance and the dashboards all ask it, so that a
+    new kind of rule changes only this class.
+    """
 
     household_status = models.CharField(_("households with status"), max_length=20, choices=HouseholdStatus.choices)
     visitor_role = models.CharField(_("visited by"), max_length=20, choices=AssignmentRole.choices)
     period = models.CharField(_("at least once"), max_length=10, choices=PeriodLength.choices)
     active = models.BooleanField(_("active"), default=True)
+
+    objects = VisitRuleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("visit rule")
@@ -54,6 +71,41 @@ class VisitRule(models.Model):
 
     def period_of(self, day) -> Period:
         return period_of(day, self.period)
+
+    def owed(self, period: Period, *, on: dt.date, households=None):
+        """The households this rule asks a visit of in `period`, each with `visitor_id`.
+
+        A household owes it when it has the rule's status and was registered by the
+        period's end. `visitor_id` is the person assigned in the rule's role on the
+        period's last day (on `on` while the period still runs), or None when the
+        household has nobody in that role: that person owes the visit.
+        `households` narrows the households asked about (a user's scope, a village).
+        """
+        as_of = min(period.end, on)
+        assigned = Assignment.objects.current(on=as_of).filter(household=OuterRef("pk"), role=self.visitor_role)
+        households = Household.objects.all() if households is None else households
+        return households.filter(status=self.household_status, registered_on__lte=period.end).annotate(
+            visitor_id=Subquery(assigned.order_by("-start_date").values("person_id")[:1])
+        )
+
+    def counted_visits(self, period: Period):
+        """The visits that count for this rule in `period`: made in its role within the period, not entered late.
+
+        A visit's role is the visitor's own assignment to the household on the
+        visit date (visits.services.visit_log), so a visit in the responsible
+        role is one by the person then responsible: nobody else's counts.
+        """
+        return Visit.objects.filter(role=self.visitor_role, visited_on__range=(period.start, period.end), late=False)
+
+    def visited(self, period: Period, *, household="pk", visitor=None) -> Exists:
+        """Whether the household of the outer query (its field `household`) had a counted visit in `period`.
+
+        With `visitor`, a visit by that person: a user, or the name of a field of the outer query.
+        """
+        visits = self.counted_visits(period).filter(household=OuterRef(household))
+        if visitor is not None:
+            visits = visits.filter(visitor=OuterRef(visitor) if isinstance(visitor, str) else visitor)
+        return Exists(visits)
 
 
 class Visit(models.Model):
@@ -77,6 +129,11 @@ class Visit(models.Model):
     income_changes = models.TextField(_("income changes noticed"), blank=True)
     follow_up = models.TextField(_("follow-up actions"), blank=True)
     items_checked = models.JSONField(_("2W3G items checked"), default=list, blank=True)
+    late = models.BooleanField(
+        _("entered late"),
+        default=False,
+        help_text=_("Entered too long after the period it falls in had closed: kept, but it counts for no period."),
+    )
     assessment = models.OneToOneField(
         Assessment,
         verbose_name=_("2W3G assessment recorded"),

@@ -48,3 +48,8 @@ def previous_period(day: dt.date, length: str) -> Period:
 def due_soon_from(period: Period, day_of_month: int) -> dt.date:
     """The day a period's visits become due soon: that day of its last month, or the month's last day."""
     return period.end.replace(day=min(day_of_month, period.end.day))
+
+
+def entry_closes(period: Period, late_days: int) -> dt.date:
+    """The last day a visit of `period` may be entered and still count for it: `late_days` after it ends."""
+    return period.end + dt.timedelta(days=late_days)

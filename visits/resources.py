@@ -25,6 +25,7 @@ class VisitResource(resources.ModelResource):
     visitor = fields.Field(column_name=_("Visitor"))
     role = fields.Field(column_name=field_label(Visit, "role"))
     method = fields.Field(column_name=_("Method"))
+    late = fields.Field(column_name=field_label(Visit, "late"))
     met_with = fields.Field(attribute="met_with", column_name=field_label(Visit, "met_with"))
     findings = fields.Field(attribute="findings", column_name=field_label(Visit, "findings"))
     problems_found = fields.Field(attribute="problems_found", column_name=field_label(Visit, "problems_found"))
@@ -40,6 +41,7 @@ class VisitResource(resources.ModelResource):
             "visitor",
             "role",
             "method",
+            "late",
             "met_with",
             "findings",
             "problems_found",
@@ -56,6 +58,9 @@ class VisitResource(resources.ModelResource):
 
     def dehydrate_method(self, visit):
         return visit.get_method_display()
+
+    def dehydrate_late(self, visit):
+        return str(_("Yes")) if visit.late else ""
 
 
 class VisitFlagResource(resources.ModelResource):

@@ -3,11 +3,15 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.models import User
+from households.choices import HouseholdStatus
 from households.models import Assignment, Household
 from visits.models import FlagKind, Visit, VisitFlag, VisitPhoto, VisitRule
-from visits.periods import Period, period_of, previous_period
+from visits.periods import MONTH, Period, period_of, previous_period
 
 
 @dataclass
@@ -32,44 +36,44 @@ class DueVisit:
 
 
 def visits_due(*, user, on: dt.date) -> list[DueVisit]:
-    """The visits a responsible or contact person owes, most urgent first, in four queries."""
-    rules = {(r.household_status, r.visitor_role): r for r in VisitRule.objects.filter(active=True)}
-    assignments = [
-        a
-        for a in Assignment.objects.current()
-        .filter(person=user, household__in=Household.objects.visible_to(user))
-        .select_related("household__village")
-        .order_by("household__number")
-        if (a.household.status, a.role) in rules
-    ]
-    households = [a.household_id for a in assignments]
-    last = {
-        (row["household_id"], row["role"]): row["last"]
-        for row in Visit.objects.filter(household__in=households)
-        .values("household_id", "role")
-        .annotate(last=Max("visited_on"))
-    }
+    """The visits a responsible or contact person owes this period, most urgent first.
+
+    Queries: the rules, one per active rule (the households it asks this person to
+    visit, with their village and the person's last visit that counted), and the flags.
+    """
+    rules = list(VisitRule.objects.active())
+    mine = Household.objects.visible_to(user).filter(
+        Exists(Assignment.objects.current(on=on).filter(household=OuterRef("pk"), person=user))
+    )
+    due = []
+    for rule in rules:
+        period = rule.period_of(on)
+        last = (
+            Visit.objects.filter(household=OuterRef("pk"), role=rule.visitor_role, visitor=user, late=False)
+            .order_by("-visited_on")
+            .values("visited_on")[:1]
+        )
+        owed = (
+            rule.owed(period, on=on, households=mine)
+            .filter(visitor_id=user.pk)
+            .select_related("village")
+            .annotate(last_visited_on=Subquery(last))
+        )
+        due += [DueVisit(household, rule.visitor_role, period, household.last_visited_on, None) for household in owed]
     # Only the flags of this period and the last one: older misses cannot be made up any more, and
     # would mark a household overdue long after it was visited again.
     recent = Q()
-    for rule in rules.values():
+    for rule in rules:
         recent |= Q(rule=rule, period_start__gte=previous_period(on, rule.period).start)
     flags: dict[tuple[int, str], str] = {}
+    households = [d.household.pk for d in due]
     open_flags = VisitFlag.objects.open().filter(recent, household__in=households).select_related("rule")
     for flag in open_flags.order_by("kind"):
         key = (flag.household_id, flag.rule.visitor_role)
         if flags.get(key) != FlagKind.OVERDUE:
             flags[key] = flag.kind
-    due = [
-        DueVisit(
-            household=a.household,
-            role=a.role,
-            period=period_of(on, rules[a.household.status, a.role].period),
-            last_visited_on=last.get((a.household_id, a.role)),
-            flag=flags.get((a.household_id, a.role)),
-        )
-        for a in assignments
-    ]
+    for visit in due:
+        visit.flag = flags.get((visit.household.pk, visit.role))
     return sorted(due, key=lambda d: (d.urgency, d.household.number))
 
 
@@ -114,26 +118,24 @@ def compliance(
     """Visits done / required for a month, per village and per visitor, for the households in scope.
 
     A monthly rule counts for its month; a quarterly rule for the quarter that
-    holds the month (visits so far in that quarter count as done). Two queries
-    per active rule, whatever the number of households; one when the visitors
-    are not asked for (dashboards).
+    holds the month (visits so far in that quarter count as done). Who owes each
+    visit is VisitRule.owed: per visitor, a visit counts for the person assigned
+    at the period's end only when that person made it. Queries: the rules, then
+    per active rule one by village and, when visitors are asked for, one by
+    visitor, then one for the visitors' names.
     """
+    today = timezone.localdate()
     villages: dict[int, ComplianceRow] = {}
-    visitors: dict[int, ComplianceRow] = {}
+    visitors: dict[int | None, ComplianceRow] = {}
     total = ComplianceRow(label="")
     households = Household.objects.visible_to(user)
     if village_id is not None:
         households = households.filter(village_id=village_id)
-    for rule in VisitRule.objects.filter(active=True):
+    for rule in VisitRule.objects.active():
         period = period_of(month, rule.period)
-        visited = Exists(
-            Visit.objects.filter(
-                household=OuterRef("pk"), role=rule.visitor_role, visited_on__range=(period.start, period.end)
-            )
-        )
-        required = households.filter(status=rule.household_status, registered_on__lte=period.end)
-        for row in required.values("village_id", "village__name").annotate(
-            required=Count("pk"), done=Count("pk", filter=Q(visited))
+        owed = rule.owed(period, on=today, households=households).order_by()
+        for row in owed.values("village_id", "village__name").annotate(
+            required=Count("pk"), done=Count("pk", filter=Q(rule.visited(period)))
         ):
             entry = villages.setdefault(
                 row["village_id"], ComplianceRow(label=row["village__name"], key=row["village_id"])
@@ -144,19 +146,98 @@ def compliance(
             total.done += row["done"]
         if not by_visitor:
             continue
-        visited_by_role = Exists(
-            Visit.objects.filter(
-                household=OuterRef("household"), role=rule.visitor_role, visited_on__range=(period.start, period.end)
-            )
-        )
-        assigned = Assignment.objects.current().filter(role=rule.visitor_role, household__in=required)
-        for row in assigned.values("person_id", "person__last_name", "person__first_name", "person__username").annotate(
-            required=Count("pk"), done=Count("pk", filter=Q(visited_by_role))
+        for row in owed.values("visitor_id").annotate(
+            required=Count("pk"), done=Count("pk", filter=Q(rule.visited(period, visitor="visitor_id")))
         ):
-            name = f"{row['person__last_name']}{row['person__first_name']}" or row["person__username"]
-            entry = visitors.setdefault(row["person_id"], ComplianceRow(label=name, key=row["person_id"]))
+            entry = visitors.setdefault(row["visitor_id"], ComplianceRow(label="", key=row["visitor_id"]))
             entry.required += row["required"]
             entry.done += row["done"]
+    names = User.objects.in_bulk([key for key in visitors if key is not None]) if visitors else {}
+    for key, entry in visitors.items():
+        entry.label = _person_name(names[key]) if key in names else str(_("Nobody assigned"))
     by_label = sorted(villages.values(), key=lambda r: r.label)
     by_rate = sorted(visitors.values(), key=lambda r: (r.rate if r.rate is not None else 1, r.label))
     return by_label, by_rate, total
+
+
+def _person_name(person) -> str:
+    return f"{person.last_name}{person.first_name}" or person.username
+
+
+# ---------------------------------------------------------------- one household, month by month
+
+
+@dataclass
+class RequiredVisit:
+    """One visit a rule asked of a household in one period: who owed it, and their visits that counted."""
+
+    role: str
+    period: Period
+    person: object | None  # the user assigned at the period's end, or None
+    visits: list  # the person's visits in that role within the period, late ones included
+
+    @property
+    def done(self) -> bool:
+        return any(not visit.late for visit in self.visits)
+
+
+@dataclass
+class VisitMonth:
+    month: dt.date
+    status: str  # the household's status at the month's end
+    required: list[RequiredVisit]
+    others: list  # visits that answered no requirement: by another visitor, or entered late
+
+    @property
+    def status_label(self) -> str:
+        return HouseholdStatus(self.status).label
+
+
+def household_months(household, *, on: dt.date, months: int = 12) -> list[VisitMonth]:
+    """Who was required to visit `household` in each of the last `months` months, and who came (newest first).
+
+    The rule of a month is the one for the household's status at that month's end
+    (from its status history); the person who owed it is the one assigned in the
+    rule's role on the period's last day (or today). Four queries: the rules, the
+    status history, the assignments and the visits of the window.
+    """
+    first = period_of(on, MONTH).start
+    for _step in range(months - 1):
+        first = previous_period(first, MONTH).start
+    rules = {(r.household_status, r.visitor_role): r for r in VisitRule.objects.active()}
+    changes = list(household.status_changes.order_by("changed_on", "pk").values_list("changed_on", "to_status"))
+    assignments = list(household.assignments.select_related("person").order_by("start_date"))
+    window_start = min([first, *(period_of(first, r.period).start for r in rules.values())])
+    visits = list(
+        household.visits.filter(visited_on__range=(window_start, on)).select_related("visitor").order_by("visited_on")
+    )
+    result = []
+    month = period_of(on, MONTH)
+    for _step in range(months):
+        end = min(month.end, on)
+        status = next((to for changed, to in reversed(changes) if changed <= end), household.status)
+        required, counted = [], set()
+        for (rule_status, role), rule in sorted(rules.items()):
+            if rule_status != status or household.registered_on > month.end:
+                continue
+            period = rule.period_of(month.start)
+            as_of = min(period.end, on)
+            person = next(
+                (
+                    a.person
+                    for a in reversed(assignments)
+                    if a.role == role and a.start_date <= as_of and (a.end_date is None or a.end_date >= as_of)
+                ),
+                None,
+            )
+            theirs = [
+                v
+                for v in visits
+                if v.role == role and v.visitor_id == getattr(person, "pk", None) and v.visited_on in period
+            ]
+            counted.update(v.pk for v in theirs if not v.late)
+            required.append(RequiredVisit(role=role, period=period, person=person, visits=theirs))
+        others = [v for v in visits if v.visited_on in month and v.pk not in counted]
+        result.append(VisitMonth(month=month.start, status=status, required=required, others=others))
+        month = previous_period(month.start, MONTH)
+    return result

@@ -18,8 +18,8 @@ from accounts.services import Message, notify_flags_once
 from households.choices import AssessmentItem
 from households.models import Assessment, Assignment, Household
 from households.services import assessment_record
-from visits.models import FlagKind, Visit, VisitFlag, VisitPhoto, VisitRule
-from visits.periods import Period, due_soon_from, period_of, previous_period
+from visits.models import FlagKind, Visit, VisitFlag, VisitorRole, VisitPhoto, VisitRule
+from visits.periods import MONTH, Period, due_soon_from, entry_closes, period_of, previous_period
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 1000
@@ -48,6 +48,8 @@ def visit_log(
     household = Household.objects.select_related("latest_assessment").get(pk=visit.household_id)
     _check(visit, household)
     visit.visitor = user
+    standing = visit_standing(household=household, person=user, day=visit.visited_on)
+    visit.role, visit.late = standing.role, standing.late
     visit.items_checked = sorted(verdicts or {})
     visit.full_clean(exclude=["assessment"])
     try:
@@ -63,6 +65,57 @@ def visit_log(
             visit.save(update_fields=["assessment"])
     _clear_flags_answered_by(visit, timezone.now())
     return visit, True
+
+
+@dataclass(frozen=True)
+class VisitStanding:
+    """What a visit by a person to a household on a day would be: in which role, for which period, and whether late."""
+
+    role: str  # the person's own assignment to the household that day, or "other"
+    period: Period  # the period it falls in (of its rule; a month for a visit no rule asks for)
+    counts_until: dt.date  # the last day it may be entered and still count
+    rule: VisitRule | None  # the rule it answers, if any
+
+    @property
+    def late(self) -> bool:
+        return timezone.localdate() > self.counts_until
+
+    @property
+    def counts(self) -> bool:
+        return self.rule is not None and not self.late
+
+
+def visitor_role(*, household: Household, person, day: dt.date) -> str:
+    """The role `person` holds for `household` on `day`: responsible, contact, or "other" when neither."""
+    roles = set(
+        Assignment.objects.current(on=day).filter(household=household, person=person).values_list("role", flat=True)
+    )
+    # One person in both roles is refused when assigning (assistance.services.guarantee): if an
+    # older record has it, their visit answers for one half of the guarantee only.
+    for role in (VisitorRole.RESPONSIBLE, VisitorRole.CONTACT):
+        if role in roles:
+            return role
+    return VisitorRole.OTHER
+
+
+def visit_standing(*, household: Household, person, day: dt.date) -> VisitStanding:
+    """How a visit by `person` to `household` on `day` will be recorded and counted, entered today."""
+    role = visitor_role(household=household, person=person, day=day)
+    rule = VisitRule.objects.for_visit(household.status, role) if role != VisitorRole.OTHER else None
+    period = rule.period_of(day) if rule is not None else period_of(day, MONTH)
+    return VisitStanding(
+        role=role, period=period, counts_until=entry_closes(period, settings.VISIT_LATE_ENTRY_DAYS), rule=rule
+    )
+
+
+def counts_from(*, household: Household, person, on: dt.date) -> dt.date | None:
+    """The earliest visit date that still counts when entered on `on`, for the person's role today; None when no rule
+    asks them to visit (the visit is then recorded as another visitor's and clears nothing)."""
+    standing = visit_standing(household=household, person=person, day=on)
+    if standing.rule is None:
+        return None
+    previous = previous_period(on, standing.rule.period)
+    return previous.start if on <= entry_closes(previous, settings.VISIT_LATE_ENTRY_DAYS) else standing.period.start
 
 
 def _check(visit: Visit, household: Household) -> None:
@@ -99,6 +152,9 @@ def _record_changed_verdicts(household, visit, verdicts, user) -> Assessment | N
 
 
 def _clear_flags_answered_by(visit: Visit, now) -> int:
+    """The open flags of the visit's household, role and period: none for a visit entered late or by another visitor."""
+    if visit.late or visit.role == VisitorRole.OTHER:
+        return 0
     return (
         VisitFlag.objects.open()
         .filter(
@@ -135,7 +191,7 @@ def visits_flag(*, on: dt.date | None = None) -> FlagRun:
     on = on or timezone.localdate()
     run = FlagRun(on=on)
     now = timezone.now()
-    for rule in VisitRule.objects.filter(active=True):
+    for rule in VisitRule.objects.active():
         with transaction.atomic():
             run.cleared += _clear_answered(rule, now)
             past = previous_period(on, rule.period)
@@ -149,20 +205,8 @@ def visits_flag(*, on: dt.date | None = None) -> FlagRun:
     return run
 
 
-def _unvisited(rule: VisitRule, period: Period, on: dt.date):
-    visited = Visit.objects.filter(
-        household=OuterRef("pk"), role=rule.visitor_role, visited_on__range=(period.start, period.end)
-    )
-    assigned = Assignment.objects.current(on=on).filter(household=OuterRef("pk"), role=rule.visitor_role)
-    return (
-        Household.objects.filter(status=rule.household_status, registered_on__lte=period.end)
-        .exclude(Exists(visited))
-        .annotate(visitor_id=Subquery(assigned.values("person_id")[:1]))
-    )
-
-
 def _raise(rule: VisitRule, period: Period, kind: str, now, on: dt.date) -> int:
-    rows = _unvisited(rule, period, on).values_list("pk", "visitor_id")
+    rows = rule.owed(period, on=on).exclude(rule.visited(period)).values_list("pk", "visitor_id")
     flags = [
         VisitFlag(
             household_id=household_id,
@@ -190,10 +234,11 @@ def _escalate(rule: VisitRule, *, before: dt.date) -> int:
 
 
 def _clear_answered(rule: VisitRule, now) -> int:
-    """Flags whose visit has since been stored (synced late, or logged while the job was not running)."""
+    """Flags whose visit has since been stored in time (synced late, or logged while the job was not running)."""
     visited = Visit.objects.filter(
         household=OuterRef("household"),
         role=rule.visitor_role,
+        late=False,
         visited_on__gte=OuterRef("period_start"),
         visited_on__lte=OuterRef("period_end"),
     )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("log/", views.visit_log, name="log"),
     path("flags/", views.flag_list, name="flags"),
     path("compliance/", views.compliance, name="compliance"),
+    path("households/<int:pk>/", views.household_months, name="household"),
     path("", views.visit_list, name="list"),
     path("<int:pk>/", views.visit_detail, name="detail"),
     path("photos/<int:pk>/", views.photo, name="photo"),

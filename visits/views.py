@@ -11,12 +11,12 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from households.models import Assignment, Household, Village
+from households.models import Household, Village
 from townaid.pagination import paginate
 from townaid.spreadsheets import export_response, wants_export
 from visits import selectors, services
 from visits.forms import HouseholdNumberForm, VisitForm
-from visits.models import FlagKind, Visit, VisitorRole, VisitPhoto
+from visits.models import FlagKind, Visit, VisitPhoto
 from visits.resources import ComplianceResource, DueVisitResource, VisitFlagResource, VisitResource, compliance_lines
 
 
@@ -39,7 +39,7 @@ def visit_log(request):
     if not household_pk.isdigit():
         return _choose_household(request)
     household = get_object_or_404(Household.objects.visible_to(request.user).select_related("village"), pk=household_pk)
-    form = VisitForm(request.POST or None, request.FILES or None, household=household, role=_role(request, household))
+    form = VisitForm(request.POST or None, request.FILES or None, household=household)
     if request.method == "POST" and form.is_valid():
         try:
             visit, created = services.visit_log(
@@ -48,15 +48,28 @@ def visit_log(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            if created:
+            if created and visit.late:
+                messages.warning(
+                    request,
+                    _("Visit to household %(number)s logged, but entered too late to count for its period.")
+                    % {"number": household.number},
+                )
+            elif created:
                 messages.success(request, _("Visit to household %(number)s logged.") % {"number": household.number})
             else:
                 messages.info(request, _("This visit was already logged."))
             return redirect(_next(request) or visit.get_absolute_url())
+    today = timezone.localdate()
     return render(
         request,
         "visits/visit_form.html",
-        {"form": form, "household": household, "cancel_url": _next(request) or reverse("visits:due")},
+        {
+            "form": form,
+            "household": household,
+            "cancel_url": _next(request) or reverse("visits:due"),
+            "role": services.visitor_role(household=household, person=request.user, day=today),
+            "counts_from": services.counts_from(household=household, person=request.user, on=today),
+        },
     )
 
 
@@ -69,12 +82,6 @@ def _choose_household(request):
             return redirect(f"{reverse('visits:log')}?household={household.pk}")
         form.add_error("number", _("No household with this number among the households you may see."))
     return render(request, "visits/choose_household.html", {"form": form})
-
-
-def _role(request, household) -> str:
-    """The role the visitor is assigned in for this household, else "other"."""
-    assignment = Assignment.objects.current().filter(household=household, person=request.user).first()
-    return assignment.role if assignment else VisitorRole.OTHER
 
 
 def _next(request) -> str | None:
@@ -171,6 +178,13 @@ def compliance(request):
             "query": urlencode({"month": f"{month:%Y-%m}"}),
         },
     )
+
+
+def household_months(request, pk):
+    """Who was required to visit a household in each of the last twelve months, and who came."""
+    household = get_object_or_404(Household.objects.visible_to(request.user).select_related("village"), pk=pk)
+    months = selectors.household_months(household, on=timezone.localdate())
+    return render(request, "visits/household_months.html", {"household": household, "months": months})
 
 
 def _month(request) -> dt.date | None:

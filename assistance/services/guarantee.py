@@ -83,6 +83,12 @@ def _check(*, household, role, person, start_date, support_unit, current) -> Non
         errors["support_unit"] = _("This support unit supports another village.")
     if start_date > timezone.localdate():
         errors["start_date"] = _("The date cannot be in the future.")
+    other_role = Assignment.objects.current(on=start_date).filter(household=household, person=person).exclude(role=role)
+    if "person" not in errors and other_role.exists():
+        errors["person"] = _(
+            "This person already answers for the household in the other role: the two-person guarantee needs two "
+            "people."
+        )
     if current is not None:
         if current.person_id == person.pk:
             errors["person"] = _("This person is already assigned in this role.")

@@ -557,3 +557,14 @@ def test_searching_by_a_name_or_household_number_logs_nothing(client, alice, don
     client.get(reverse("households:list"), {"q": dongfeng_household.number})
     client.get(reverse("households:list"), {"q": dongfeng_household.members.get().name})
     assert not AccessEvent.objects.exists()
+
+
+def test_an_identified_year_after_the_exit_year_is_a_form_error_not_a_crash(client, alice, dongfeng):
+    household = HouseholdFactory(village=dongfeng, status=HouseholdStatus.EXITED, exit_year=2018)
+    client.force_login(alice)
+    data = {**edit_form_data(client, household), "identified_year": "2019"}
+
+    response = client.post(household_url("households:edit", household), data)
+
+    assert response.status_code == 200
+    assert "identified_year" in response.context["form"].errors

@@ -254,6 +254,7 @@ TABLE = {
     "visits:log":                      row(READ, query={"household": the.household}),
     "visits:flags":                    row(LIST),
     "visits:compliance":               row(LIST),
+    "visits:household":                row(READ, pk=the.household),
     "visits:list":                     row(LIST),
     "visits:detail":                   row(READ, pk=the.visit),
     "visits:photo":                    row(READ, pk=the.photo),

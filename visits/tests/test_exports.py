@@ -127,10 +127,12 @@ def test_the_compliance_export_counts_the_month_chosen(client, official, dongfen
     VisitFactory(household=household, visitor=helper, role=VisitorRole.RESPONSIBLE, visited_on=LAST_MONTH)
     client.force_login(official)
     rows = values_of(export(client, "visits:compliance", month=f"{LAST_MONTH:%Y-%m}", lang="en"))
-    # an unexited household owes a responsible and a contact visit a month; the responsible one was made
+    # an unexited household owes a responsible and a contact visit a month; the responsible one was made,
+    # and nobody is assigned to make the contact one
     columns = ("Breakdown", "Village or visitor", "Done", "Required", "Rate (%)")
     assert [tuple(row[column] for column in columns) for row in rows] == [
         ("By village", "东风村", 1, 2, 50),
+        ("By visitor", "Nobody assigned", 0, 1, 0),
         ("By visitor", str(helper), 1, 1, 100),
         ("Total", None, 1, 2, 50),
     ]
@@ -251,13 +253,13 @@ def test_the_flag_export_runs_a_fixed_number_of_queries(client, official, dongfe
 def test_my_visits_due_export_runs_a_fixed_number_of_queries(client, helper, dongfeng, django_assert_num_queries):
     assigned(dongfeng, helper)
     client.force_login(helper)
-    # 1 session, 2 user, 3 rules, 4 my current assignments with households and villages (scoped),
-    # 5 last visit per household and role, 6 open flags, 7 the access log's row for the download
-    with django_assert_num_queries(7):
+    # 1 session, 2 user, 3 rules, 4-7 one per active rule: the households it asks of me (scoped), with their
+    # village and my last visit that counted, 8 open flags, 9 the access log's row for the download
+    with django_assert_num_queries(9):
         assert len(export(client, "visits:due").rows) == 1
     for _ in range(4):
         assigned(dongfeng, helper)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         assert len(export(client, "visits:due").rows) == 5
 
 
@@ -267,13 +269,13 @@ def test_the_compliance_export_runs_a_fixed_number_of_queries(
     assigned(dongfeng, helper)
     client.force_login(official)
     # 1 session, 2 user, 3 active rules, then per rule (4 of them) 2 queries: per village, per visitor,
-    # 12 the access log's row for the download
-    with django_assert_num_queries(12):
-        assert len(export(client, "visits:compliance").rows) == 3
+    # 12 the visitors' names, 13 the access log's row for the download
+    with django_assert_num_queries(13):
+        assert len(export(client, "visits:compliance").rows) == 4  # the village, nobody (contact), helper, total
     for village in (dongfeng, hongqi):
         assigned(village, UserFactory())
-    with django_assert_num_queries(12):
-        assert len(export(client, "visits:compliance").rows) == 6
+    with django_assert_num_queries(13):
+        assert len(export(client, "visits:compliance").rows) == 7
 
 
 @pytest.mark.parametrize("name", LISTS)
