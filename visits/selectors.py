@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from households.choices import HouseholdStatus
@@ -153,10 +153,10 @@ def compliance(
             entry.required += row["required"]
             entry.done += row["done"]
     names = User.objects.in_bulk([key for key in visitors if key is not None]) if visitors else {}
-    for key, entry in visitors.items():
-        entry.label = _person_name(names[key]) if key in names else str(_("Nobody assigned"))
+    for key, entry in visitors.items():  # "Nobody assigned" renders in the page's or the export's language
+        entry.label = _person_name(names[key]) if key in names else gettext_lazy("Nobody assigned")
     by_label = sorted(villages.values(), key=lambda r: r.label)
-    by_rate = sorted(visitors.values(), key=lambda r: (r.rate if r.rate is not None else 1, r.label))
+    by_rate = sorted(visitors.values(), key=lambda r: (r.rate if r.rate is not None else 1, str(r.label)))
     return by_label, by_rate, total
 
 

@@ -9,7 +9,7 @@ from unittest import mock
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Role
 from assistance.services.guarantee import assignment_set
@@ -98,7 +98,7 @@ def test_the_role_is_the_one_held_on_the_visit_date_not_today(household, helper,
 def test_one_person_cannot_hold_both_halves_of_the_guarantee(household, alice, official, dongfeng):
     alice.role = Role.OFFICIAL  # alice, the contact person, has since become a town official
     alice.save()
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused, translation.override("en"):
         assignment_set(
             household=household,
             role=AssignmentRole.RESPONSIBLE,
