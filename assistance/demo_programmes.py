@@ -1,10 +1,13 @@
 """The programmes of the demo town: loans, training, welfare jobs, photovoltaic income, industry, motivation.
 
 Loans are dated back from the day the demo is loaded, so that whenever it is
-loaded some instalments are overdue and some are due soon; the other
-programmes keep to the plan's years (2019-2020). Everything is drawn from the
-random stream handed in and bulk-created, so the same town always gets the same
-programmes and loading stays quick.
+loaded some instalments are overdue and some are due soon; photovoltaic income
+is shared out every year from 2019 to last year; the other programmes keep to
+the plan's years (2019-2020). They go to households registered before 2020 (the
+households found close to poverty later came after them), and the stations'
+income to the households still poor in 2020 first. Everything is drawn from
+the random stream handed in and bulk-created, so the same town always gets the
+same programmes and loading stays quick.
 """
 
 import datetime as dt
@@ -34,8 +37,8 @@ from assistance.models import (
     WelfarePost,
 )
 from assistance.services.loans import add_months, instalments_flag, loan_schedule
-from households.choices import HouseholdStatus, PovertyCause, WorkAbility
-from households.models import Household, Member, Town, Village
+from households.choices import PovertyCause, WorkAbility
+from households.models import Household, Member, TargetHousehold, Town, Village
 
 BATCH_SIZE = 500
 AS_OF = dt.date(2020, 1, 1)  # the households demo reckons ages on this day
@@ -62,7 +65,7 @@ ENDED_WELFARE_JOBS = 4
 WELFARE_PAY = (400, 500, 500, 600, 800)
 
 PV_STATIONS = 3
-PV_YEARS = (2019, 2020)
+PV_FIRST_YEAR = 2019
 PV_YIELD_YUAN_PER_KW = 850  # about 1,000 kWh per kW a year at 0.85 yuan
 PV_SHARED_PART = Decimal("0.8")  # the rest pays upkeep and village public-welfare posts
 PV_SHARE_HOUSEHOLDS = 12
@@ -102,7 +105,7 @@ ABLE = (WorkAbility.NORMAL, WorkAbility.SKILLED)
 def seed_programmes(*, town: Town, rng: random.Random) -> None:
     """Add the programmes to the demo town built by households.demo."""
     villages = list(town.villages.order_by("code"))
-    households = list(Household.objects.filter(village__town=town).order_by("number"))
+    households = list(Household.objects.filter(village__town=town, registered_on__lt=AS_OF).order_by("number"))
     members = list(
         Member.objects.filter(household__village__town=town)
         .only("pk", "household_id", "relation", "birth_date", "work_ability")
@@ -115,7 +118,12 @@ def seed_programmes(*, town: Town, rng: random.Random) -> None:
     seed_loans(households, by_household, rng)
     seed_training(villages, households, by_household, rng)
     seed_welfare_jobs(households, by_household, rng)
-    seed_photovoltaic(villages, households, rng)
+    poor_in_2020 = set(
+        TargetHousehold.objects.filter(target__town=town, target__year=AS_OF.year).values_list(
+            "household_id", flat=True
+        )
+    )
+    seed_photovoltaic(villages, households, poor_in_2020, rng)
     seed_industry(villages, households, rng)
     seed_motivation(villages, households, rng)
 
@@ -263,7 +271,7 @@ def seed_welfare_jobs(households, by_household, rng: random.Random) -> None:
 # ---------------------------------------------------------------- photovoltaic income
 
 
-def seed_photovoltaic(villages, households, rng: random.Random) -> None:
+def seed_photovoltaic(villages, households, poor_in_2020: set[int], rng: random.Random) -> None:
     """Three village stations; each year 80% of the income is shared out to a dozen households of the village."""
     stations = [
         PVStation(
@@ -282,14 +290,14 @@ def seed_photovoltaic(villages, households, rng: random.Random) -> None:
             income=(station.capacity_kw * PV_YIELD_YUAN_PER_KW * Decimal(rng.uniform(0.9, 1.1))).quantize(Decimal("1")),
         )
         for station in stations
-        for year in PV_YEARS
+        for year in range(PV_FIRST_YEAR, max(AS_OF.year, timezone.localdate().year - 1) + 1)
     ]
     PVIncome.objects.bulk_create(incomes)
     shares = []
     for station in stations:
-        # Households still poor first, then others of the village: the same ones both years.
+        # Households still poor in 2020 first, then others of the village: the same ones every year.
         in_village = [h for h in households if h.village_id == station.village_id]
-        in_village.sort(key=lambda h: (h.status != HouseholdStatus.UNEXITED, h.number))
+        in_village.sort(key=lambda h: (h.pk not in poor_in_2020, h.number))
         receivers = in_village[:PV_SHARE_HOUSEHOLDS]
         for income in (i for i in incomes if i.station is station):
             each = (income.income * PV_SHARED_PART / len(receivers)).quantize(Decimal("10"), rounding=ROUND_DOWN)
@@ -326,7 +334,7 @@ def seed_industry(villages: list[Village], households, rng: random.Random) -> No
 
 
 def seed_motivation(villages, households, rng: random.Random) -> None:
-    exited = [h for h in households if h.status == HouseholdStatus.EXITED]
+    exited = [h for h in households if h.exit_year and h.exit_year < AS_OF.year]  # out of poverty before 2020
     behavioural = [h for h in households if h.main_cause in BEHAVIOURAL_CAUSES]
     Reward.objects.bulk_create(
         Reward(

@@ -203,7 +203,10 @@ def household_set_status(
     )
     household.status = to_status
     household.monitor_kind = monitor_kind if to_status == HouseholdStatus.MONITORED else ""
-    if to_status == HouseholdStatus.EXITED:
+    # The exit year (脱贫年度) is the year the household was lifted: a risk removed later (monitored back to
+    # exited) keeps it, while a second exit after a return to poverty is a new one.
+    risk_removed = before.status == HouseholdStatus.MONITORED and before.exit_year is not None
+    if to_status == HouseholdStatus.EXITED and not risk_removed:
         household.exit_year = changed_on.year
     household.full_clean()
     household.save(update_fields=["status", "monitor_kind", "exit_year", "updated_at"])

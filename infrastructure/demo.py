@@ -117,11 +117,11 @@ def seed(*, town, rng: random.Random) -> None:
     _deadlines_for(today.year)
     deadlines = load_deadlines()
     villages = list(town.villages.order_by("code"))
-    households: dict[int, list[tuple[int, str]]] = {}
-    for pk, village_id, status in (
-        Household.objects.filter(village__town=town).order_by("number").values_list("pk", "village_id", "status")
+    households: dict[int, list[tuple[int, dt.date]]] = {}
+    for pk, village_id, registered_on in (
+        Household.objects.filter(village__town=town).order_by("number").values_list("pk", "village_id", "registered_on")
     ):
-        households.setdefault(village_id, []).append((pk, status))
+        households.setdefault(village_id, []).append((pk, registered_on))
     built = _programme(PLAN_YEAR, villages, PROJECTS_2020, deadlines, today, rng, finished=today.year > PLAN_YEAR)
     if today.year > PLAN_YEAR:
         built += _programme(today.year, villages, PROJECTS_THIS_YEAR, deadlines, today, rng, finished=False)
@@ -259,10 +259,11 @@ def _store(built: list[Built], households, official, rng) -> None:
     through = Project.beneficiaries.through
     links = []
     for project in projects:
-        village_households = households.get(project.village_id, [])
+        # A project serves the households of its village registered by the end of its year.
+        registered = [pk for pk, on in households.get(project.village_id, []) if on.year <= project.year]
         low, high = SHARE_SERVED[project.category]
-        served = rng.sample(village_households, round(len(village_households) * rng.uniform(low, high)))
-        links += [through(project_id=project.pk, household_id=pk) for pk, _status in served]
+        served = rng.sample(registered, round(len(registered) * rng.uniform(low, high)))
+        links += [through(project_id=project.pk, household_id=pk) for pk in served]
     through.objects.bulk_create(links, batch_size=BATCH_SIZE)
 
     events = []

@@ -4,12 +4,14 @@ The demo town is seeded once for the module inside a transaction rolled back at
 the end (building it takes seconds); each test runs in its own savepoint.
 """
 
+import datetime as dt
 import random
 from decimal import Decimal
 
 import pytest
 from django.db import transaction
 from django.db.models import F, Q, Sum
+from django.utils import timezone
 
 from assistance import demo as assistance_demo
 from assistance.demo_programmes import seed_programmes
@@ -22,6 +24,7 @@ from assistance.models import (
     InstalmentFlag,
     Loan,
     PVIncome,
+    PVShare,
     PVStation,
     Reward,
     TrainingSession,
@@ -29,6 +32,7 @@ from assistance.models import (
     WelfareJob,
 )
 from households import demo
+from households.models import Target
 
 SEED = 2021
 
@@ -110,8 +114,9 @@ def test_welfare_jobs_are_held_one_at_a_time_in_the_members_village(town):
 def test_photovoltaic_income_is_shared_without_exceeding_it(town):
     assert PVStation.objects.count() == 3
     incomes = PVIncome.objects.annotate(shared=Sum("shares__amount"))
-    assert sorted({income.year for income in incomes}) == [2019, 2020]
-    assert incomes.count() == 6
+    last_year = max(2020, timezone.localdate().year - 1)
+    assert sorted({income.year for income in incomes}) == list(range(2019, last_year + 1))
+    assert incomes.count() == 3 * (last_year - 2018)
     for income in incomes:
         assert Decimal("0") < income.shared <= income.income
         assert not income.shares.exclude(household__village=income.station.village).exists()
@@ -131,6 +136,34 @@ def test_industry_motivation_and_five_mutual_data_are_there(town):
         households = activity.households.all()
         assert households.exists()
         assert not households.exclude(village=activity.village).exists()
+
+
+def test_every_programme_is_dated_between_its_households_registration_and_today(town):
+    today = timezone.localdate()
+    dated = [
+        (Loan.objects, "household", "issued_on"),
+        (Instalment.objects.filter(paid_on__isnull=False), "loan__household", "paid_on"),
+        (WelfareJob.objects, "member__household", "start_date"),
+        (TrainingSession.objects, "attendees__household", "held_on"),
+        (PVShare.objects, "household", "income__year"),
+        (IndustrySupport.objects, "households", "year"),
+        (Reward.objects, "household", "awarded_on"),
+        (TypicalExample.objects, "household", "noted_on"),
+        (FiveMutualActivity.objects, "households", "held_on"),
+    ]
+    for queryset, household, field in dated:
+        rows = list(queryset.values_list(f"{household}__registered_on", field))
+        assert rows, field
+        for registered_on, when in rows:
+            year = when if isinstance(when, int) else when.year
+            assert registered_on.year <= year, field
+            if not isinstance(when, int):
+                assert registered_on <= when <= today, field
+    assert not WelfareJob.objects.filter(end_date__gt=today).exists()
+    assert not Loan.objects.filter(repaid_on__gt=today).exists()
+    assert Loan.objects.filter(issued_on__gte=dt.date(2021, 1, 1)).exists(), "loans of the consolidation years"
+    poor_in_2020 = Target.objects.get(year=2020).cohort.values("household")
+    assert PVShare.objects.filter(household__in=poor_in_2020).exists(), "the stations' income went to them first"
 
 
 def test_the_same_random_stream_gives_the_same_programmes(town):

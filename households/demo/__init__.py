@@ -1,7 +1,9 @@
 """The demo town 固镇: `seed()` builds it; apps above the registry add their part with `register_extension`.
 
 town.py builds the town from the figures in plan.py, with families.py making
-the people and income.py two years of income and the classes after exit.
+the people, story.py dating what happened to each household from its
+identification to the day the demo is loaded, and income.py its income year by
+year and the classes confirmed after exit.
 """
 
 from households.demo.plan import DEMO_PASSWORD

@@ -1,49 +1,56 @@
-"""The demo town 固镇, built from the figures in the town's 2020 work plan.
+"""The demo town 固镇, built from the figures in the town's 2020 work plan, with a history that is true.
 
 Dashboards, lists and the 25 / 70 target only mean something with the plan's
 numbers behind them: 1,654 households / 4,425 people lifted out of poverty in
 2014-2019, and 25 households / 70 people still poor at the start of 2020. This
-module builds that town with plausible families, valid ID numbers, 2W3G
-assessments, status history, demo users, the two-person guarantee in one
-village, two years of income against the 2020 line of 5,000 yuan and a
-confirmed class for every exited household, for demos, manual testing and the
-reports' tests.
+module builds that town with plausible families and valid ID numbers, then
+dates what happened to every household (households.demo.story): identification
+and exit with the 2W3G checks that allowed it, the 2020 campaign that lifted the
+25 month by month, and the years of consolidation since, in which a few
+households fell into risk and most came out of it again. Income follows each
+household year by year against that year's line, and the classes after exit
+are confirmed at the town's yearly reviews (households.demo.income). The apps
+above add their part: persons and plans (assistance), visits and the flags the
+daily job left (visits), projects (infrastructure).
 
-It draws from one random.Random(2020) stream (no Faker), so everyone sees the
-same town, and it bulk-creates rows, so the whole town loads in seconds. Ages
-and schooling are reckoned on the first day of 2020, when the plan was written.
+It draws from random.Random(2020) streams (no Faker), so everyone sees the same
+town up to the day it is loaded, and it bulk-creates rows, so the whole town
+loads in seconds. Ages and schooling are reckoned on the first day of 2020.
 """
 
 import datetime as dt
 import random
 from collections import Counter
+from contextlib import contextmanager
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from accounts.models import User
 from households.choices import (
-    AssignmentRole,
     Attribute,
     HouseholdStatus,
 )
+from households.demo import story
 from households.demo.families import build_members
 from households.demo.income import create_income_and_classes
 from households.demo.plan import (
     AS_OF,
-    ASSIGNED_EXITED_HOUSEHOLDS,
-    ASSIGNED_FROM,
-    ASSIGNED_VILLAGE,
     BATCH_SIZE,
+    COHORT_KIND,
     DEMO_PASSWORD,
     DEMO_USERS,
-    EXIT_REASON,
     EXIT_YEARS,
     EXITED_IDENTIFIED_YEARS,
+    EXITED_KIND,
     EXITED_PEOPLE,
     FAILURES,
-    IDENTIFIED_REASON,
     INCOME_SEED,
     MAIN_CAUSES,
+    MARGINAL_FROM,
+    MARGINAL_KIND,
+    MARGINAL_RISKS,
+    MARGINAL_VILLAGES,
     NUMERALS,
     OTHER_CAUSES,
     SEED,
@@ -51,12 +58,9 @@ from households.demo.plan import (
     SIZES,
     TOWN_CODE,
     TOWN_NAME,
-    UNEXITED_ASSESSED_FROM,
-    UNEXITED_ASSESSED_UNTIL,
     UNEXITED_IDENTIFIED_YEARS,
     UNEXITED_PEOPLE,
     VILLAGES,
-    Failure,
     HouseholdPlan,
     Login,
     SeedResult,
@@ -64,7 +68,6 @@ from households.demo.plan import (
 )
 from households.models import (
     Assessment,
-    Assignment,
     AuditEvent,
     Household,
     Member,
@@ -76,15 +79,17 @@ from households.models import (
 )
 from households.services import target_fix
 
+RECORDED_AT = dt.time(17, 0)  # rows of the registry are entered at the end of the day they happened
+
 _extensions: list = []
 
 
 def register_extension(extend) -> None:
     """Let an app above the registry add its part of the demo town (called from its AppConfig.ready).
 
-    `extend(town=..., rng=...)` runs once, right after the households are created,
-    each extension with a random stream of its own so that adding one leaves the
-    others' data unchanged.
+    `extend(town=..., rng=...)` runs once, right after the households, their
+    history and the 2020 target are created, each extension with a random stream
+    of its own so that adding one leaves the others' data unchanged.
     """
     if extend not in _extensions:
         _extensions.append(extend)
@@ -101,7 +106,7 @@ def seed(*, password: str = DEMO_PASSWORD) -> SeedResult:
         town = create_geography()
     logins = ensure_users(town=town, password=password)
     if created:
-        create_households(town=town, rng=random.Random(SEED))
+        create_households(town=town, today=timezone.localdate(), rng=random.Random(SEED))
         create_target(town)
         for n, extend in enumerate(_extensions, 1):
             extend(town=town, rng=random.Random(SEED + n))
@@ -156,57 +161,121 @@ def create_target(town: Town) -> Target:
 
 
 def town_counts(town: Town) -> TownCounts:
-    """Households and people, exited and unexited, as the database has them now."""
+    """Who left poverty when, and where the households stand today, as the database has them."""
+    households = Household.objects.filter(village__town=town)
+    lifted = households.filter(exit_year__range=(2014, 2019))
+    now = households.aggregate(
+        **{status: Count("pk", filter=Q(status=status)) for status in HouseholdStatus.values},
+    )
+    target = Target.objects.filter(town=town, year=AS_OF.year).first()
+    cohort = (
+        target.cohort.aggregate(
+            households=Count("pk"), people=Sum("people"), lifted=Count("pk", filter=Q(household__exit_year=AS_OF.year))
+        )
+        if target
+        else {"households": 0, "people": 0, "lifted": 0}
+    )
+    return TownCounts(
+        lifted_households=lifted.count(),
+        lifted_people=Member.objects.filter(household__in=lifted).count(),
+        cohort_households=cohort["households"],
+        cohort_people=cohort["people"] or 0,
+        cohort_lifted=cohort["lifted"],
+        exited=now[HouseholdStatus.EXITED],
+        monitored=now[HouseholdStatus.MONITORED],
+        unexited=now[HouseholdStatus.UNEXITED],
+    )
 
-    exited, unexited = HouseholdStatus.EXITED.value, HouseholdStatus.UNEXITED.value
 
-    def by_status(prefix: str = "") -> dict[str, Count]:
-        return {status: Count("pk", filter=Q(**{f"{prefix}status": status})) for status in (exited, unexited)}
+@contextmanager
+def recorded_as_given(model, *names: str):
+    """Let bulk_create keep the times given to auto_now_add fields, so that demo rows are dated when they happened.
 
-    households = Household.objects.filter(village__town=town).aggregate(**by_status())
-    people = Member.objects.filter(household__village__town=town).aggregate(**by_status("household__"))
-    return TownCounts(households[exited], people[exited], households[unexited], people[unexited])
+    Django's pre_save sets such a field to now on every insert; the demo town's
+    rows happened over years, and a visit logged in 2021 must say so. The field is
+    switched back whatever happens; seed_demo runs alone in its process.
+    """
+    fields = [model._meta.get_field(name) for name in names]
+    for model_field in fields:
+        model_field.auto_now_add = False
+    try:
+        yield
+    finally:
+        for model_field in fields:
+            model_field.auto_now_add = True
+
+
+def moment(day: dt.date, time: dt.time) -> dt.datetime:
+    """That day and time in the town, never after now."""
+    return min(timezone.make_aware(dt.datetime.combine(day, time)), timezone.now())
 
 
 # ---------------------------------------------------------------- households and what hangs off them
 
 
-def create_households(*, town: Town, rng: random.Random) -> None:
+def create_households(*, town: Town, today: dt.date, rng: random.Random) -> None:
     users = User.objects.in_bulk([plan.username for plan in DEMO_USERS], field_name="username")
     official = users.get("official")
-    plans = plan_households(list(town.villages.order_by("code")), rng)
+    plans = plan_households(list(town.villages.order_by("code")), today, rng)
     households = build_households(plans, rng)
-    Household.objects.bulk_create(households, batch_size=BATCH_SIZE)
-
     used_ids = set(Member.objects.values_list("id_number", flat=True))
-    members = [m for h, plan in zip(households, plans, strict=True) for m in build_members(h, plan, used_ids, rng)]
-    Member.objects.bulk_create(members, batch_size=BATCH_SIZE)
+    members = {plan: build_members(h, plan, used_ids, rng) for h, plan in zip(households, plans, strict=True)}
+    story.tell(plans, households, members, today=today, rng=rng)
 
-    assessments = [build_assessment(h, plan.failure, official, rng) for h, plan in zip(households, plans, strict=True)]
-    Assessment.objects.bulk_create(assessments, batch_size=BATCH_SIZE)
-    for household, assessment in zip(households, assessments, strict=True):
-        household.latest_assessment = assessment
+    for household in households:
+        household.created_at = moment(household.registered_on, RECORDED_AT)
+    with recorded_as_given(Household, "created_at"):
+        Household.objects.bulk_create(households, batch_size=BATCH_SIZE)
+    Member.objects.bulk_create([m for plan in plans for m in members[plan]], batch_size=BATCH_SIZE)
+
+    assessments = [
+        build_assessment(h, check, official) for h, plan in zip(households, plans, strict=True) for check in plan.checks
+    ]
+    with recorded_as_given(Assessment, "created_at"):
+        Assessment.objects.bulk_create(assessments, batch_size=BATCH_SIZE)
+    latest = {assessment.household_id: assessment for assessment in assessments}  # in date order per household
+    for household in households:
+        household.latest_assessment = latest[household.pk]
     Household.objects.bulk_update(households, ["latest_assessment"], batch_size=BATCH_SIZE)
 
-    history = [change for h in households for change in status_history(h, official)]
-    StatusChange.objects.bulk_create(history, batch_size=BATCH_SIZE)
-    Assignment.objects.bulk_create(build_assignments(households, users["helper"], users["cadre"], rng))
+    history = [
+        StatusChange(
+            household=h,
+            from_status=change.from_status,
+            to_status=change.to_status,
+            changed_on=change.on,
+            reason=change.reason,
+            changed_by=official,
+            created_at=moment(change.on, RECORDED_AT),
+        )
+        for h, plan in zip(households, plans, strict=True)
+        for change in plan.changes
+    ]
+    with recorded_as_given(StatusChange, "created_at"):
+        StatusChange.objects.bulk_create(history, batch_size=BATCH_SIZE)
 
-    create_income_and_classes(households, plans, members, assessments, official, random.Random(INCOME_SEED))
+    create_income_and_classes(households, plans, members, official, today=today, rng=random.Random(INCOME_SEED))
 
 
-def plan_households(villages: list[Village], rng: random.Random) -> list[HouseholdPlan]:
-    """Which village and status each household has, how big it is, and which four fail an item."""
+def plan_households(villages: list[Village], today: dt.date, rng: random.Random) -> list[HouseholdPlan]:
+    """Which village and kind each household has, how big it is, and which four still poor fail an item.
+
+    The households never poor (边缘易致贫户) come last in their village, found
+    once the demo's day is far enough past MARGINAL_FROM.
+    """
     plans = []
+    marginal = iter(MARGINAL_RISKS if today - dt.timedelta(days=story.MARGINAL_LAST_DAYS) > MARGINAL_FROM else ())
     for village, village_plan in zip(villages, VILLAGES, strict=True):
-        statuses = [HouseholdStatus.EXITED] * village_plan.exited + [HouseholdStatus.UNEXITED] * village_plan.unexited
-        rng.shuffle(statuses)
-        plans += [HouseholdPlan(village=village, status=status) for status in statuses]
-    for status, people in ((HouseholdStatus.EXITED, EXITED_PEOPLE), (HouseholdStatus.UNEXITED, UNEXITED_PEOPLE)):
-        of_status = [plan for plan in plans if plan.status == status]
-        for plan, size in zip(of_status, household_sizes(len(of_status), people, rng), strict=True):
+        kinds = [EXITED_KIND] * village_plan.exited + [COHORT_KIND] * village_plan.unexited
+        rng.shuffle(kinds)
+        plans += [HouseholdPlan(village=village, kind=kind) for kind in kinds]
+        if village.name in MARGINAL_VILLAGES and next(marginal, None) is not None:
+            plans.append(HouseholdPlan(village=village, kind=MARGINAL_KIND, size=rng.choices(SIZES, SIZE_WEIGHTS)[0]))
+    for kind, people in ((EXITED_KIND, EXITED_PEOPLE), (COHORT_KIND, UNEXITED_PEOPLE)):
+        of_kind = [plan for plan in plans if plan.kind == kind]
+        for plan, size in zip(of_kind, household_sizes(len(of_kind), people, rng), strict=True):
             plan.size = size
-    mark_failures([plan for plan in plans if plan.status == HouseholdStatus.UNEXITED], rng)
+    mark_failures([plan for plan in plans if plan.kind == COHORT_KIND], rng)
     return plans
 
 
@@ -224,7 +293,7 @@ def household_sizes(count: int, people: int, rng: random.Random) -> list[int]:
 
 
 def mark_failures(unexited: list[HouseholdPlan], rng: random.Random) -> None:
-    """One failing household in each demo cadre's village, two more elsewhere."""
+    """One failing household in each demo cadre's village, two more elsewhere (all of them still poor in 2020)."""
     firsts = [next(p for p in unexited if p.village.name == user.village) for user in DEMO_USERS if user.village]
     others = [plan for plan in unexited if plan not in firsts]
     chosen = firsts + rng.sample(others, len(FAILURES) - len(firsts))
@@ -249,7 +318,13 @@ def build_households(plans: list[HouseholdPlan], rng: random.Random) -> list[Hou
 
 
 def build_household(plan: HouseholdPlan, number: str, group: VillagerGroup, house: int, rng) -> Household:
-    identified_year, exit_year = years_of(plan.status, rng)
+    """The household as identified; its story (households.demo.story) gives it its status and dates today's fields."""
+    if plan.kind == MARGINAL_KIND:
+        identified_year, exit_year = None, None
+    else:
+        identified_year, exit_year = years_of(
+            HouseholdStatus.EXITED if plan.kind == EXITED_KIND else HouseholdStatus.UNEXITED, rng
+        )
     main_cause, other_causes = poverty_causes(rng)
     return Household(
         number=number,
@@ -258,10 +333,9 @@ def build_household(plan: HouseholdPlan, number: str, group: VillagerGroup, hous
         address=f"{plan.village.name}{group.name}{house}号",
         phone=mobile_phone(rng),
         identified_year=identified_year,
-        registered_on=dt.date(identified_year, 1, 1),
-        status=plan.status,
+        registered_on=dt.date(identified_year, 1, 1) if identified_year else AS_OF,
         exit_year=exit_year,
-        attribute=attribute_for(plan.size, rng),
+        attribute=Attribute.ORDINARY if plan.kind == MARGINAL_KIND else attribute_for(plan.size, rng),
         main_cause=main_cause,
         other_causes=other_causes,
         housing_grade=(plan.failure and plan.failure.housing_grade) or rng.choices("AB", (45, 55))[0],
@@ -298,52 +372,18 @@ def pick(weights: dict, rng: random.Random):
     return rng.choices(list(weights), list(weights.values()))[0]
 
 
-# ---------------------------------------------------------------- assessments, history, assignments
+# ---------------------------------------------------------------- assessments
 
 
-def build_assessment(household: Household, failure: Failure | None, assessed_by, rng) -> Assessment:
-    """Exited households passed every item in their exit year; still-poor ones were checked early in 2020."""
-    if household.status == HouseholdStatus.EXITED:
-        assessed_on = dt.date(household.exit_year, 10, 1) + dt.timedelta(days=rng.randrange(71))
-    else:
-        span = (UNEXITED_ASSESSED_UNTIL - UNEXITED_ASSESSED_FROM).days
-        assessed_on = UNEXITED_ASSESSED_FROM + dt.timedelta(days=rng.randint(0, span))
-    assessment = Assessment(household=household, assessed_on=assessed_on, assessed_by=assessed_by)
-    for item, note in (failure.notes if failure else {}).items():
-        setattr(assessment, item.verdict_field, False)
+def build_assessment(household: Household, check, official) -> Assessment:
+    """A dated check; those made from 2020 on were recorded on a visit, whose visitor the visits demo names."""
+    assessment = Assessment(
+        household=household,
+        assessed_on=check.on,
+        assessed_by=official if check.on < AS_OF else None,
+        created_at=moment(check.on, RECORDED_AT),
+    )
+    for item, (passes, note) in check.verdicts.items():
+        setattr(assessment, item.verdict_field, passes)
         setattr(assessment, item.note_field, note)
     return assessment
-
-
-def status_history(household: Household, changed_by) -> list[StatusChange]:
-    def change(from_status: str, to_status: str, changed_on: dt.date, reason: str) -> StatusChange:
-        return StatusChange(
-            household=household,
-            from_status=from_status,
-            to_status=to_status,
-            changed_on=changed_on,
-            reason=reason,
-            changed_by=changed_by,
-        )
-
-    unexited, exited = HouseholdStatus.UNEXITED, HouseholdStatus.EXITED
-    history = [change("", unexited, dt.date(household.identified_year, 1, 1), IDENTIFIED_REASON)]
-    if household.status == exited:
-        history.append(change(unexited, exited, dt.date(household.exit_year, 12, 20), EXIT_REASON))
-    return history
-
-
-def build_assignments(households: list[Household], helper: User, cadre: User, rng) -> list[Assignment]:
-    """The two-person guarantee in one village; the other villages' gaps are left for the reports to find."""
-    in_village = [h for h in households if h.village.name == ASSIGNED_VILLAGE]
-    unexited = [h for h in in_village if h.status == HouseholdStatus.UNEXITED]
-    exited = [h for h in in_village if h.status == HouseholdStatus.EXITED]
-    helped = unexited + rng.sample(exited, ASSIGNED_EXITED_HOUSEHOLDS)
-
-    def assignment(household, person, role):
-        return Assignment(household=household, person=person, role=role, start_date=ASSIGNED_FROM)
-
-    return [
-        *(assignment(h, helper, AssignmentRole.RESPONSIBLE) for h in helped),
-        *(assignment(h, cadre, AssignmentRole.CONTACT) for h in unexited),
-    ]

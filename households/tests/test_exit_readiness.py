@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from households import services
-from households.choices import HouseholdStatus, WorkAbility
-from households.models import StatusChange
+from households.choices import HouseholdStatus, MonitorKind, WorkAbility
+from households.models import IncomeLine, StatusChange
 from households.tests.factories import (
     AssessmentFactory,
     ClassificationFactory,
@@ -110,6 +110,55 @@ def test_marking_exited_works_once_income_and_every_item_pass(official, dongfeng
     mark_exited(dongfeng_household, official)
     dongfeng_household.refresh_from_db()
     assert (dongfeng_household.status, dongfeng_household.exit_year) == (HouseholdStatus.EXITED, 2020)
+
+
+def test_a_risk_removed_keeps_the_year_the_household_left_poverty(official, dongfeng_household):
+    assessed(dongfeng_household)
+    earning(dongfeng_household, 5_001)
+    mark_exited(dongfeng_household, official)
+    services.household_set_status(
+        household=dongfeng_household,
+        to_status=HouseholdStatus.MONITORED,
+        monitor_kind=MonitorKind.UNSTABLE,
+        changed_on=dt.date(2021, 3, 5),
+        reason="因病",
+        user=official,
+    )
+    earning(dongfeng_household, 6_001, year=2021)
+    IncomeLine.objects.create(year=2021, line=6_000)
+    services.household_set_status(
+        household=dongfeng_household,
+        to_status=HouseholdStatus.EXITED,
+        changed_on=dt.date(2021, 11, 5),
+        reason="风险消除",
+        user=official,
+    )
+    dongfeng_household.refresh_from_db()
+    assert (dongfeng_household.status, dongfeng_household.exit_year) == (HouseholdStatus.EXITED, 2020)
+
+
+def test_an_exit_after_a_return_to_poverty_is_a_new_exit_year(official, dongfeng_household):
+    assessed(dongfeng_household)
+    earning(dongfeng_household, 5_001)
+    mark_exited(dongfeng_household, official)
+    services.household_set_status(
+        household=dongfeng_household,
+        to_status=HouseholdStatus.UNEXITED,
+        changed_on=dt.date(2021, 3, 5),
+        reason="返贫",
+        user=official,
+    )
+    earning(dongfeng_household, 6_001, year=2021)
+    IncomeLine.objects.create(year=2021, line=6_000)
+    services.household_set_status(
+        household=dongfeng_household,
+        to_status=HouseholdStatus.EXITED,
+        changed_on=dt.date(2021, 11, 5),
+        reason="达标",
+        user=official,
+    )
+    dongfeng_household.refresh_from_db()
+    assert dongfeng_household.exit_year == 2021
 
 
 def test_other_status_changes_do_not_need_income(official, dongfeng_household):

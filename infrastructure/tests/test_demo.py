@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Notification, User
-from households.models import Village
+from households.models import Target, Village
 from infrastructure.deadlines import Light, load_deadlines, milestone_states, project_light
 from infrastructure.models import Category, Milestone, MilestoneDeadline, MilestoneFlag, Project, ProjectEvent, Status
 from infrastructure.services import infrastructure_flag
@@ -113,11 +113,13 @@ def test_every_project_has_the_history_of_its_steps():
     assert not ProjectEvent.objects.filter(at__date__gt=TODAY).exists()
 
 
-def test_every_project_serves_households_of_its_own_village_some_of_them_poor():
+def test_every_project_serves_households_of_its_own_village_registered_by_its_year_some_poor_in_2020():
     through = Project.beneficiaries.through.objects
     assert not through.exclude(household__village=F("project__village")).exists()
+    assert not through.filter(household__registered_on__year__gt=F("project__year")).exists()
     assert not Project.objects.filter(beneficiaries=None).exists()
-    assert through.filter(household__status="unexited").exists()
+    poor_in_2020 = Target.objects.get(year=2020).cohort.values("household")
+    assert through.filter(project__year=2020, household__in=poor_in_2020).exists()
 
 
 def test_the_flags_are_those_the_daily_job_leaves_and_the_official_was_told():

@@ -45,11 +45,22 @@ FAILING = {
 }
 MONITOR_KINDS = {MonitorKind.UNSTABLE: 1 - MARGINAL, MonitorKind.MARGINAL: MARGINAL}
 
-# Per-capita income as a multiple of the line (see households.demo.plan for the demo's ranges).
+# Per-capita income of 2019 and 2020 as a multiple of the 2020 line; the margins keep every household
+# clearly on its side of the line after rounding.
 EXITED_BELOW_LINE = 0.004
 EXITED_SHARP_DROP = 0.003
 MONITORED_2020 = (0.9, 1.4)
 CAMPAIGN_2020 = (1.05, 1.8)
+EXITED_2020 = (1.2, 3.2)
+EXITED_GROWTH = (0.9, 1.15)  # 2020 on 2019: at most a 10% fall, never a flag
+BELOW_2020 = (0.72, 0.96)
+BELOW_2019 = (1.05, 1.3)
+DROP_2020 = (1.1, 1.6)
+DROP_FACTOR = (0.45, 0.62)  # 2020 on 2019: a fall of 38-55%
+UNEXITED_2019 = (0.5, 0.9)
+UNEXITED_ABOVE_2020 = (1.04, 1.4)
+UNEXITED_BELOW_2020 = (0.7, 0.97)
+UNEXITED_READY = 0.4  # of the households still poor, the share above the line in 2020
 
 LOANS = 0.03  # households with a small loan, among those with an able member
 LOAN_KINDS = {"repaid": 20, "overdue": 15, "due_soon": 15, "current": 50}

@@ -22,23 +22,13 @@ from households import classification, idnumbers
 from households.choices import AssessmentItem, Attribute, Health, HouseholdStatus, MonitorKind
 from households.demo import families
 from households.demo.plan import (
-    BELOW_2019,
-    BELOW_2020,
-    DROP_2020,
-    DROP_FACTOR,
     EXIT_REASON,
-    EXITED_2020,
-    EXITED_GROWTH,
     FAILURES,
     IDENTIFIED_REASON,
     LINE_YUAN,
     SIZE_WEIGHTS,
     SIZES,
-    UNEXITED_2019,
-    UNEXITED_ABOVE_2020,
-    UNEXITED_BELOW_2020,
     UNEXITED_IDENTIFIED_YEARS,
-    UNEXITED_READY,
 )
 from households.demo.town import attribute_for, mobile_phone, pick, poverty_causes, years_of
 from households.models import (
@@ -430,23 +420,25 @@ def write_income_and_classes(county: County) -> None:
 
 
 def income_ratios(h: Home, rng) -> tuple[float, float]:
-    """Per-capita income of the two years as multiples of the line, drawn from the demo town's ranges."""
+    """Per-capita income of the two years as multiples of the line."""
     if h.kind == "unexited":
-        above = rng.random() < UNEXITED_READY / 25  # the demo's share of its 25 still-poor households
-        return rng.uniform(*UNEXITED_2019), rng.uniform(*(UNEXITED_ABOVE_2020 if above else UNEXITED_BELOW_2020))
+        above = rng.random() < plan.UNEXITED_READY
+        return rng.uniform(*plan.UNEXITED_2019), rng.uniform(
+            *(plan.UNEXITED_ABOVE_2020 if above else plan.UNEXITED_BELOW_2020)
+        )
     if h.kind == "campaign":
-        return rng.uniform(*UNEXITED_2019), rng.uniform(*plan.CAMPAIGN_2020)
+        return rng.uniform(*plan.UNEXITED_2019), rng.uniform(*plan.CAMPAIGN_2020)
     if h.kind == "monitored":
         latest = rng.uniform(*plan.MONITORED_2020)
         return latest / rng.uniform(0.8, 1.1), latest
     draw = rng.random()
     if draw < plan.EXITED_BELOW_LINE:
-        return rng.uniform(*BELOW_2019), rng.uniform(*BELOW_2020)
+        return rng.uniform(*plan.BELOW_2019), rng.uniform(*plan.BELOW_2020)
     if draw < plan.EXITED_BELOW_LINE + plan.EXITED_SHARP_DROP:
-        latest = rng.uniform(*DROP_2020)
-        return latest / rng.uniform(*DROP_FACTOR), latest
-    latest = rng.uniform(*EXITED_2020)
-    return latest / rng.uniform(*EXITED_GROWTH), latest
+        latest = rng.uniform(*plan.DROP_2020)
+        return latest / rng.uniform(*plan.DROP_FACTOR), latest
+    latest = rng.uniform(*plan.EXITED_2020)
+    return latest / rng.uniform(*plan.EXITED_GROWTH), latest
 
 
 def income_row(h: Home, year: int, ratio: float, line: int, rng) -> tuple:

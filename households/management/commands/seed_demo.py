@@ -8,8 +8,9 @@ from households import demo
 
 class Command(BaseCommand):
     help = (
-        "Load the demo town 固镇: 11 villages, 1,654 exited and 25 unexited households, 2W3G assessments, "
-        "status history and demo users. A rerun only creates demo users that are missing."
+        "Load the demo town 固镇: 11 villages, 1,654 households lifted out of poverty in 2014-2019, the 25 of the "
+        "2020 target lifted in 2020, and the years since up to today, with demo users. A rerun only creates demo "
+        "users that are missing."
     )
 
     def add_arguments(self, parser):
@@ -37,6 +38,14 @@ class Command(BaseCommand):
 
     def write_counts(self, counts):
         self.stdout.write(
-            f"Exited: {counts.exited_households:,} households, {counts.exited_people:,} people. "
-            f"Unexited: {counts.unexited_households:,} households, {counts.unexited_people:,} people."
+            f"Lifted out of poverty in 2014-2019: {counts.lifted_households:,} households, "
+            f"{counts.lifted_people:,} people."
+        )
+        self.stdout.write(
+            f"The 2020 target: {counts.cohort_households:,} households, {counts.cohort_people:,} people, "
+            f"{counts.cohort_lifted:,} households lifted in 2020."
+        )
+        self.stdout.write(
+            f"Today: {counts.exited:,} households out of poverty, {counts.monitored:,} monitored for risk, "
+            f"{counts.unexited:,} still poor."
         )
