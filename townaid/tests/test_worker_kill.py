@@ -71,7 +71,10 @@ class Town:
         exited = HouseholdFactory(
             village=dongfeng, status=HouseholdStatus.EXITED, exit_year=2018, registered_on=dt.date(2019, 1, 1)
         )
-        AssignmentFactory(household=exited, person=helpers[0], role=AssignmentRole.RESPONSIBLE)
+        # responsible since it was registered, so through the last quarter of 2019, whose visit it owes
+        AssignmentFactory(
+            household=exited, person=helpers[0], role=AssignmentRole.RESPONSIBLE, start_date=dt.date(2019, 1, 1)
+        )
         self.villages[exited.pk] = dongfeng.pk
         self.expected[(exited.pk, AssignmentRole.RESPONSIBLE, LAST_QUARTER)] = helpers[0].pk
         late = HouseholdFactory(village=hongqi, registered_on=dt.date(2020, 3, 1))
