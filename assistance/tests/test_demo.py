@@ -1,17 +1,14 @@
 """The demo town's assistance: who answered for each household since it was registered, and the plans.
 
-The town is seeded once for this module, inside a transaction rolled back at the
-end, because it takes seconds; each test runs in its own savepoint.
+The town is seeded once for the session (conftest's demo_town), inside a transaction
+rolled back at the end; each test runs in its own savepoint.
 """
 
 import datetime as dt
-import io
 import itertools
 from collections import defaultdict
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -23,15 +20,7 @@ RESPONSIBLE, CONTACT = AssignmentRole.RESPONSIBLE, AssignmentRole.CONTACT
 PLAN_DAY = dt.date(2020, 1, 1)
 
 
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
-
-
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_town")]
 
 
 def exits() -> dict[int, dt.date]:

@@ -8,7 +8,7 @@ nothing; saving again from that page, or from a reloaded form, applies hers.
 import threading
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from django.urls import reverse
 from django.utils import translation
 
@@ -192,6 +192,7 @@ def _edited(plan, **changes) -> PlanForm:
 # ---------------------------------------------------------------- two connections at once (PostgreSQL)
 
 
+@pytest.mark.postgresql  # row locks
 @pytest.mark.django_db(transaction=True)
 def test_a_save_waits_for_a_concurrent_one_and_then_sees_it(alice, plan):
     """Another transaction holds the plan, changed but not committed; the save waits for it, then refuses.
@@ -199,8 +200,6 @@ def test_a_save_waits_for_a_concurrent_one_and_then_sees_it(alice, plan):
     Without the lock, the save would read the old row, find its version unchanged, and overwrite the change
     once committed. SQLite has no row locks, so this runs on PostgreSQL only.
     """
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks: PostgreSQL only")
     form = _edited(plan, goal="稳定增收")
     assert form.is_valid()
     outcome = {}

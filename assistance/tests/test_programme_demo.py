@@ -1,7 +1,7 @@
 """The demo town's programmes: plausible, valid, live whenever loaded, and the same every time.
 
-The demo town is seeded once for the module inside a transaction rolled back at
-the end (building it takes seconds); each test runs in its own savepoint.
+The demo town is the session's (conftest's demo_town); its programmes are drawn again from this
+module's own random stream inside a savepoint, and each test runs in a savepoint of its own.
 """
 
 import datetime as dt
@@ -13,7 +13,6 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
-from assistance import demo as assistance_demo
 from assistance.demo_programmes import seed_programmes
 from assistance.models import (
     ExampleKind,
@@ -31,7 +30,6 @@ from assistance.models import (
     TypicalExample,
     WelfareJob,
 )
-from households import demo
 from households.models import Target
 
 SEED = 2021
@@ -41,26 +39,37 @@ def fingerprint():
     return [(loan.household_id, loan.amount, loan.issued_on, loan.bank) for loan in Loan.objects.order_by("pk")]
 
 
+# What seed_programmes writes (activities before their types, which they protect).
+PROGRAMMES = (
+    Loan,
+    TrainingSession,
+    WelfareJob,
+    PVStation,
+    IndustrySupport,
+    Reward,
+    TypicalExample,
+    FiveMutualActivity,
+    FiveMutualType,
+)
+
+
 @pytest.fixture(scope="module")
-def town(django_db_setup, django_db_blocker):
-    """The demo town without its programmes, then the programmes from a stream of this test's own.
+def town(demo_town, django_db_blocker):
+    """The session's demo town with its programmes drawn again from a stream of this module's own.
 
-    assistance.demo calls seed_programmes once the plans are in; it is held back
-    while the town is built, so that this module controls the random stream.
+    The programmes the demo drew are removed (loans take their instalments and repayments with them,
+    stations their income and shares) inside a savepoint rolled back at the module's end.
     """
-    assistance_demo.seed_programmes = lambda **kwargs: None
-    try:
-        with django_db_blocker.unblock(), transaction.atomic():
-            town = demo.seed().town
-            assert not Loan.objects.exists()
-            seed_programmes(town=town, rng=random.Random(SEED))
-            yield town
-            transaction.set_rollback(True)
-    finally:
-        assistance_demo.seed_programmes = seed_programmes
+    with django_db_blocker.unblock(), transaction.atomic():
+        for model in PROGRAMMES:
+            model.objects.all().delete()
+        town = Target.objects.get(year=2020).town
+        seed_programmes(town=town, rng=random.Random(SEED))
+        yield town
+        transaction.set_rollback(True)
 
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_town")]
 
 
 def test_there_are_forty_loans_spread_over_villages(town):

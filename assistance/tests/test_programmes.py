@@ -157,11 +157,10 @@ def test_the_income_cannot_drop_below_what_was_shared(income):
     services.pv_income_save(income=income)
 
 
+@pytest.mark.postgresql  # SQLite has no row locks; it serialises whole transactions instead
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_shares_cannot_together_exceed_the_income(dongfeng):
     """Two requests at once, each fitting alone: the row lock makes the second see the first."""
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite has no row locks; it serialises whole transactions instead")
     income = PVIncomeFactory(station=PVStationFactory(village=dongfeng), income=D("10000"))
     households = [HouseholdFactory(village=dongfeng) for _ in range(2)]
     barrier = threading.Barrier(2)

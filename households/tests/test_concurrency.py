@@ -9,7 +9,7 @@ import datetime as dt
 import threading
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -317,6 +317,7 @@ def test_a_household_deleted_meanwhile_gives_404(client, alice, household):
 # ---------------------------------------------------------------- two connections at once (PostgreSQL)
 
 
+@pytest.mark.postgresql  # row locks
 @pytest.mark.django_db(transaction=True)
 def test_a_save_waits_for_a_concurrent_one_and_then_sees_it(alice, household):
     """Another transaction holds the household, changed but not committed; the save waits for it, then refuses.
@@ -325,8 +326,6 @@ def test_a_save_waits_for_a_concurrent_one_and_then_sees_it(alice, household):
     once committed. SQLite has no row locks (it serialises writers on the whole file), so this runs on
     PostgreSQL only.
     """
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks: PostgreSQL only")
     data = _unbound_data(household, alice)
     form = HouseholdForm({**data, "phone": "13900000002"}, instance=household, user=alice)
     members = MemberFormSet(data, instance=household, prefix="members", form_kwargs={"user": alice})

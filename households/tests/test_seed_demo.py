@@ -1,7 +1,7 @@
 """seed_demo loads the town of the 2020 plan exactly, validly, with a history that is true, and only once.
 
-The town is seeded once for this module, inside a transaction rolled back at the
-end, because building it takes seconds; each test still runs in its own
+The town is seeded once for the session (conftest's demo_town), inside a transaction
+rolled back at the end, because building it takes seconds; each test still runs in its own
 savepoint, so the tests that run the command again leave no trace. Every figure
 is counted from the database and compared with the plan's numbers written out
 here, or with what the registry's own rules say of the rows beside it, never
@@ -19,7 +19,6 @@ from collections import Counter, defaultdict
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -63,17 +62,7 @@ LINE_2020 = 5000  # the plan: per-capita net income must exceed 5,000 yuan in 20
 EXITED, UNEXITED, MONITORED = HouseholdStatus.EXITED, HouseholdStatus.UNEXITED, HouseholdStatus.MONITORED
 
 
-@pytest.fixture(scope="module")
-def seed_output(django_db_setup, django_db_blocker):
-    """Seed the demo town once for the module; roll it back so that other modules start empty."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        out = io.StringIO()
-        call_command("seed_demo", stdout=out)
-        yield out.getvalue()
-        transaction.set_rollback(True)
-
-
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seed_output")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_town")]
 
 
 def run_seed_demo(*args) -> str:
@@ -478,13 +467,13 @@ def test_helper_and_cadre_guaranteed_the_2020_target_of_dongfeng_from_2020_until
     assert {(a.household_id, a.start_date, a.end_date) for a in contact} == {(pk, PLAN_DAY, exits[pk]) for pk in cohort}
 
 
-def test_output_names_the_logins_and_the_counts(seed_output):
+def test_output_names_the_logins_and_the_counts(demo_town):
     for username in ("admin", "official", "cadre", "cadre2", "helper"):
-        assert re.search(rf"^\s*{username}\s+\w+\s+townaid-demo$", seed_output, re.MULTILINE)
-    assert "2014-2019: 1,654 households, 4,425 people" in seed_output
-    assert "2020 target: 25 households, 70 people, 25 households lifted" in seed_output
+        assert re.search(rf"^\s*{username}\s+\w+\s+townaid-demo$", demo_town, re.MULTILINE)
+    assert "2014-2019: 1,654 households, 4,425 people" in demo_town
+    assert "2020 target: 25 households, 70 people, 25 households lifted" in demo_town
     monitored = Household.objects.filter(status=MONITORED).count()
-    assert f"{monitored:,} monitored for risk, 0 still poor" in seed_output
+    assert f"{monitored:,} monitored for risk, 0 still poor" in demo_town
 
 
 def test_second_run_changes_nothing_and_says_the_town_was_already_there():

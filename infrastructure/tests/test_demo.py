@@ -1,7 +1,7 @@
 """The demo town's infrastructure: the 2020 programme in every village and category, this year's with live deadlines.
 
-The town is seeded once for this module, inside a transaction rolled back at the
-end, because it takes seconds; each test runs in its own savepoint. Everything is
+The town is seeded once for the session (conftest's demo_town), inside a transaction
+rolled back at the end; each test runs in its own savepoint. Everything is
 counted from the database and reckoned from today, the day the demo was loaded.
 """
 
@@ -10,7 +10,6 @@ import itertools
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -20,17 +19,7 @@ from infrastructure.deadlines import Light, load_deadlines, milestone_states, pr
 from infrastructure.models import Category, Milestone, MilestoneDeadline, MilestoneFlag, Project, ProjectEvent, Status
 from infrastructure.services import infrastructure_flag
 
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """Seed the demo town once for the module; roll it back so that other modules start empty."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
-
-
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_town")]
 
 TODAY = timezone.localdate()
 

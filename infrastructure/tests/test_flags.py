@@ -196,7 +196,7 @@ def test_the_task_flags_as_of_the_date_it_is_given_and_a_rerun_changes_nothing(p
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers; the race needs PostgreSQL")
+@pytest.mark.postgresql  # SQLite serialises writers: the race needs PostgreSQL
 def test_two_runs_at_once_leave_one_flag_per_project_and_milestone_and_one_notice(dongfeng, official):
     importlib.import_module("infrastructure.migrations.0002_deadlines_2020").create_deadlines(apps, None)
     for _ in range(20):

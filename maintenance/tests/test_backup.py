@@ -423,10 +423,9 @@ def test_a_backup_of_the_other_engine_is_refused(tmp_path):
         call_command("restore", str(manifest), "--yes", stdout=io.StringIO())
 
 
+@pytest.mark.postgresql  # SQLite is backed up without any outside program
 @pytest.mark.django_db
 def test_without_pg_dump_the_backup_says_so_and_leaves_no_file(registry, tmp_path, monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite is backed up without any outside program")
     monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))
     output = tmp_path / "backups"
 

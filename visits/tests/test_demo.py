@@ -1,8 +1,8 @@
 """The demo town's visits: from 2020 to today, by the people assigned, saying what the assessments say,
 and the flags the daily job would have left had it run every day since 1 April 2020.
 
-The town is seeded once for this module, inside a transaction rolled back at the
-end, because it takes seconds; each test runs in its own savepoint. Everything is
+The town is seeded once for the session (conftest's demo_town), inside a transaction
+rolled back at the end; each test runs in its own savepoint. Everything is
 counted from the database and reckoned from today, the day the demo was loaded,
 against the rules as the app states them (VisitRule rows, visit_standing's
 lateness) and the registry's history, never against the demo's own constants.
@@ -16,7 +16,6 @@ from collections import Counter, defaultdict
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -50,16 +49,7 @@ CLAIMS = (
 ALL_MET = re.compile(r"(?<!其余各项)均有保障")  # every item met, not "the others are"
 
 
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """Seed the demo town once for the module; roll it back so that other modules start empty."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
-
-
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_town")]
 
 
 class Registry:
@@ -105,7 +95,7 @@ class Registry:
 
 
 @pytest.fixture(scope="module")
-def registry(seeded, django_db_blocker):
+def registry(demo_town, django_db_blocker):
     with django_db_blocker.unblock():
         return Registry()
 

@@ -169,7 +169,7 @@ def test_the_command_runs_the_job_for_a_given_day(household, capsys):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("default_visit_rules")
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers; the race needs PostgreSQL")
+@pytest.mark.postgresql  # SQLite serialises writers: the race needs PostgreSQL
 def test_two_runs_at_once_leave_one_flag_per_household_rule_and_period(dongfeng, helper):
     for _ in range(20):
         AssignmentFactory(
