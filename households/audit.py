@@ -357,7 +357,7 @@ def _readable(f, choices, value) -> str:
 
 
 def access_record_export(*, user, list_name: str, rows: int, query: str) -> AccessEvent:
-    """A list downloaded as a workbook (townaid.spreadsheets calls this for every download)."""
+    """A list downloaded as a workbook (common.spreadsheets calls this for every download)."""
     return AccessEvent.objects.create(
         user=user,
         kind=AccessEvent.Kind.LIST_EXPORTED,

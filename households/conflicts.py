@@ -1,6 +1,6 @@
 """Edits that crossed: a household form, with its members, compared with what is stored now.
 
-See townaid/concurrency.py for the version each form carries. A household form
+See common/concurrency.py for the version each form carries. A household form
 is stale when the household's fields changed, or a member the form was opened
 with was changed or deleted, or a member was added that the form never showed:
 the formset would otherwise keep that member unseen, and could not save a form
@@ -12,9 +12,7 @@ from django.forms.models import model_to_dict
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
-from households import idnumbers
-from households.models import AuditEvent, Household, Member
-from townaid.concurrency import (
+from common.concurrency import (
     VERSION_FIELD,
     Conflict,
     ConflictKind,
@@ -23,6 +21,8 @@ from townaid.concurrency import (
     differences,
     version_of,
 )
+from households import idnumbers
+from households.models import AuditEvent, Household, Member
 
 HIDDEN = {"id_number": idnumbers.mask}
 RECORDS = ["households.Household", "households.Member"]  # what the household form edits, as the audit names them

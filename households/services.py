@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from accounts.services import Message, notify
+from common.concurrency import EditConflict
 from households import audit, classification
 from households.choices import HouseholdStatus, Relation
 from households.classification import POST_EXIT_STATUSES, yuan
@@ -35,7 +36,6 @@ from households.models import (
     Town,
 )
 from households.selectors import income_records_newest_first
-from townaid.concurrency import EditConflict
 
 audit_log = logging.getLogger("townaid.audit")
 # What a refused value was, in the officials' message.

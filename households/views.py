@@ -7,6 +7,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from common.concurrency import EditConflict
+from common.pagination import paginate, query_without_page
+from common.spreadsheets import export_response, wants_export
 from households import panels, selectors, services
 from households.classification import POST_EXIT_STATUSES, hundredths
 from households.conflicts import household_conflict
@@ -23,9 +26,6 @@ from households.forms import (
 )
 from households.models import Household, IncomeRecord
 from households.resources import ClassResource, HouseholdResource, IncomeFlagResource
-from townaid.concurrency import EditConflict
-from townaid.pagination import paginate, query_without_page
-from townaid.spreadsheets import export_response, wants_export
 
 
 def household_list(request):

@@ -4,10 +4,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from assistance.models import Measure, Plan
+from common.concurrency import Conflict, ConflictKind, EditConflict, RowConflict, differences, with_version
 from households import audit
 from households.conflicts import last_recorded_change
 from households.models import AuditEvent, Household
-from townaid.concurrency import Conflict, ConflictKind, EditConflict, RowConflict, differences, with_version
 
 
 def plan_default_analysis(household: Household) -> str:
@@ -49,7 +49,7 @@ def measure_save(*, form, user, via: str = AuditEvent.Via.WEB) -> Measure:
     """Save a measure from its form, unless someone else changed or deleted it since the form was opened.
 
     The measure is locked and its version compared with the one the form was
-    opened with (townaid/concurrency.py); on a mismatch nothing is saved and
+    opened with (common/concurrency.py); on a mismatch nothing is saved and
     EditConflict shows both versions. What changed goes to the audit trail,
     compared with the measure as it was stored.
     """
