@@ -6,7 +6,6 @@ from django.utils.translation import gettext as _
 from assistance.models import Measure, Plan
 from common.concurrency import Conflict, ConflictKind, EditConflict, RowConflict, differences, with_version
 from households import audit
-from households.conflicts import last_recorded_change
 from households.models import AuditEvent, Household
 
 
@@ -79,7 +78,7 @@ def _conflict(form, current: Plan | Measure | None, *, name: str, household_id: 
         row = RowConflict(name=name, kind=ConflictKind.DELETED)
     else:
         row = RowConflict(name=name, kind=ConflictKind.CHANGED, differences=differences(form, current))
-    changed_at, changed_by = last_recorded_change(
+    changed_at, changed_by = audit.last_recorded_change(
         household_id=household_id, object_types=[form.instance._meta.label], object_id=form.instance.pk
     )
     return Conflict(
