@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Notification, Reach
 from accounts.services import notifications_mark_read
-from townaid.pagination import paginate
+from common.pagination import paginate
 
 
 def home(request):

@@ -33,10 +33,10 @@ from assistance.models import (
 )
 from assistance.selectors import flagged_loans_filter
 from assistance.services.guarantee import ROLES_FOR
+from common.concurrency import VersionedForm
 from households.choices import AssignmentRole, Relation
 from households.forms import DateInput
 from households.models import Household, Member, SupportUnit, Village
-from townaid.concurrency import VersionedForm
 
 
 class AssignmentForm(forms.Form):

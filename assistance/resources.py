@@ -1,4 +1,4 @@
-"""Column maps of the assistance lists' Excel downloads (written by townaid.spreadsheets).
+"""Column maps of the assistance lists' Excel downloads (written by common.spreadsheets).
 
 Each resource exports the rows its list page shows, and a little more an office
 files them by, from the queryset that page paginates (scoped, filtered, joined):
@@ -25,10 +25,10 @@ from assistance.models import (
     TypicalExample,
     WelfareJob,
 )
+from common.spreadsheets import field_label
 from households.choices import AssignmentRole, HouseholdStatus
 from households.models import Household
 from households.resources import LIST_SEPARATOR, HouseholdColumns
-from townaid.spreadsheets import field_label
 
 
 def text_field(attribute: str, header) -> Field:
@@ -36,7 +36,7 @@ def text_field(attribute: str, header) -> Field:
 
 
 def number_field(attribute: str, header) -> Field:
-    """A number kept numeric (townaid.spreadsheets exports with force_native_type)."""
+    """A number kept numeric (common.spreadsheets exports with force_native_type)."""
     return Field(attribute=attribute, column_name=header, widget=widgets.NumberWidget())
 
 

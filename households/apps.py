@@ -7,7 +7,7 @@ class HouseholdsConfig(AppConfig):
     verbose_name = _("Household registry")
 
     def ready(self):
+        from common import spreadsheets
         from households import audit
-        from townaid import spreadsheets
 
         spreadsheets.register_export_recorder(audit.access_record_export)

@@ -357,7 +357,7 @@ def _readable(f, choices, value) -> str:
 
 
 def access_record_export(*, user, list_name: str, rows: int, query: str) -> AccessEvent:
-    """A list downloaded as a workbook (townaid.spreadsheets calls this for every download)."""
+    """A list downloaded as a workbook (common.spreadsheets calls this for every download)."""
     return AccessEvent.objects.create(
         user=user,
         kind=AccessEvent.Kind.LIST_EXPORTED,
@@ -389,3 +389,20 @@ def access_record_cards(*, user, households: list[Household], detail: dict) -> N
         batch_size=BATCH_SIZE,
     )
     audit_log.info("card_printed user=%s households=%d detail=%s", user.pk, len(households), detail)
+
+
+def last_recorded_change(*, household_id: int, object_types: list[str], object_id: int | None = None):
+    """When and by whom (a name, or the way it came: roster import, job) a household's records last changed.
+
+    From the audit trail, through its (household, time) index; (None, "") when it holds nothing.
+    An edit refused as stale says so beside both versions (common/concurrency.py).
+    """
+    events = AuditEvent.objects.filter(household_id=household_id, object_type__in=object_types)
+    if object_id is not None:
+        events = events.filter(object_id=object_id)
+    event = events.select_related("actor").order_by("-at", "-id").first()
+    if event is None:
+        return None, ""
+    if event.actor is None:
+        return event.at, event.get_via_display()
+    return event.at, event.actor.get_full_name() or event.actor.username

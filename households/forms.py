@@ -6,12 +6,12 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.concurrency import VersionedForm
 from households import idnumbers
 from households.choices import AssessmentItem, HouseholdStatus, MonitorKind, PovertyCause, Relation
 from households.classification import ExitClass
 from households.models import Assessment, Household, IncomeLine, IncomeRecord, Member, Village, VillagerGroup
 from households.selectors import UNCLASSIFIED, IncomeFlag
-from townaid.concurrency import VersionedForm
 
 
 class DateInput(forms.DateInput):

@@ -1,4 +1,4 @@
-"""Column maps of the registry's lists for their Excel downloads (townaid.spreadsheets writes them).
+"""Column maps of the registry's lists for their Excel downloads (common.spreadsheets writes them).
 
 Each resource reads only what its list's selector has already loaded (village,
 heads prefetched as `heads`, annotations), so a download costs the list's own
@@ -9,10 +9,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
+from common.spreadsheets import field_label
 from households.choices import PovertyCause
 from households.models import Household
 from households.selectors import ClassifiedHousehold, FlaggedHousehold, IncomeFlag
-from townaid.spreadsheets import field_label
 
 LIST_SEPARATOR = "、"  # how Chinese lists run items together
 

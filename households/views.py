@@ -7,9 +7,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from common.concurrency import EditConflict
+from common.pagination import paginate, query_without_page
+from common.spreadsheets import export_response, wants_export
 from households import panels, selectors, services
 from households.classification import POST_EXIT_STATUSES, hundredths
-from households.conflicts import household_conflict
 from households.filters import HouseholdFilter
 from households.forms import (
     AssessmentForm,
@@ -23,9 +25,6 @@ from households.forms import (
 )
 from households.models import Household, IncomeRecord
 from households.resources import ClassResource, HouseholdResource, IncomeFlagResource
-from townaid.concurrency import EditConflict
-from townaid.pagination import paginate, query_without_page
-from townaid.spreadsheets import export_response, wants_export
 
 
 def household_list(request):
@@ -121,7 +120,7 @@ def _household_form(request, household):
                 clashes=[*form.out_of_scope, *(clash for f in members.forms for clash in f.out_of_scope)],
             )
             # A form can be invalid because of what changed meanwhile (a member deleted): that is said first.
-            conflict = household_conflict(household_form=form, member_formset=members)
+            conflict = services.household_conflict(household_form=form, member_formset=members)
         except EditConflict as error:
             conflict = error.conflict
     if conflict is not None:

@@ -14,13 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.models import Reach
+from common.spreadsheets import record_export
 from households import tasks
 from households.forms import RosterUploadForm
 from households.models import ImportBatch
 from households.roster import batches, workbooks
 from households.roster.issues import unlisted_lines
 from households.roster.reader import RosterFileError
-from townaid.spreadsheets import record_export
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECENT_BATCHES = 20

@@ -1,4 +1,4 @@
-"""Column map of the project list for its Excel download (townaid.spreadsheets writes it).
+"""Column map of the project list for its Excel download (common.spreadsheets writes it).
 
 The list's selector has already joined the village and computed the beneficiary
 counts and the traffic light in SQL, so the download reads no more than the page.
@@ -7,9 +7,9 @@ counts and the traffic light in SQL, so the download reads no more than the page
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
+from common.spreadsheets import field_label
 from infrastructure.deadlines import Light
 from infrastructure.models import Project
-from townaid.spreadsheets import field_label
 
 
 def _date_field(name: str) -> fields.Field:

@@ -15,14 +15,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from common.pagination import paginate
+from common.spreadsheets import export_response, wants_export
 from households.models import Village
 from infrastructure import selectors, services
 from infrastructure.deadlines import Light, load_deadlines, milestone_states, project_light
 from infrastructure.forms import AdvanceForm, ProjectFilter, ProjectForm, VillagePickForm
 from infrastructure.models import DocumentKind, Milestone, MilestoneFlag, Project, ProjectDocument
 from infrastructure.resources import ProjectResource
-from townaid.pagination import paginate
-from townaid.spreadsheets import export_response, wants_export
 
 
 def project_list(request):

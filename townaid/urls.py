@@ -22,5 +22,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-# A lost database answers 503 (townaid/errors.py), wherever in the request it was found missing.
-handler500 = "townaid.errors.server_error"
+# A lost database answers 503 (common/errors.py), wherever in the request it was found missing.
+handler500 = "common.errors.server_error"

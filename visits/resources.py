@@ -1,4 +1,4 @@
-"""Column maps of the visit lists for their Excel downloads (townaid.spreadsheets writes them).
+"""Column maps of the visit lists for their Excel downloads (common.spreadsheets writes them).
 
 The visits and the flags are querysets with their joins done by the selectors;
 the visits due and the compliance table are rows computed in Python, exported
@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
+from common.spreadsheets import field_label
 from households.choices import AssignmentRole
-from townaid.spreadsheets import field_label
 from visits.models import FlagKind, Visit, VisitFlag
 from visits.selectors import ComplianceRow, DueVisit
 

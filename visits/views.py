@@ -11,9 +11,9 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.pagination import paginate
+from common.spreadsheets import export_response, wants_export
 from households.models import Household, Village
-from townaid.pagination import paginate
-from townaid.spreadsheets import export_response, wants_export
 from visits import selectors, services
 from visits.forms import HouseholdNumberForm, VisitForm
 from visits.models import FlagKind, Visit, VisitPhoto

@@ -4,10 +4,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from assistance.models import Measure, Plan
+from common.concurrency import Conflict, ConflictKind, EditConflict, RowConflict, differences, with_version
 from households import audit
-from households.conflicts import last_recorded_change
 from households.models import AuditEvent, Household
-from townaid.concurrency import Conflict, ConflictKind, EditConflict, RowConflict, differences, with_version
 
 
 def plan_default_analysis(household: Household) -> str:
@@ -49,7 +48,7 @@ def measure_save(*, form, user, via: str = AuditEvent.Via.WEB) -> Measure:
     """Save a measure from its form, unless someone else changed or deleted it since the form was opened.
 
     The measure is locked and its version compared with the one the form was
-    opened with (townaid/concurrency.py); on a mismatch nothing is saved and
+    opened with (common/concurrency.py); on a mismatch nothing is saved and
     EditConflict shows both versions. What changed goes to the audit trail,
     compared with the measure as it was stored.
     """
@@ -79,7 +78,7 @@ def _conflict(form, current: Plan | Measure | None, *, name: str, household_id: 
         row = RowConflict(name=name, kind=ConflictKind.DELETED)
     else:
         row = RowConflict(name=name, kind=ConflictKind.CHANGED, differences=differences(form, current))
-    changed_at, changed_by = last_recorded_change(
+    changed_at, changed_by = audit.last_recorded_change(
         household_id=household_id, object_types=[form.instance._meta.label], object_id=form.instance.pk
     )
     return Conflict(

@@ -9,8 +9,8 @@ from assistance.forms import MeasureForm
 from assistance.models import Measure, MeasureStatus
 from assistance.services.plans import measure_save
 from assistance.tests.factories import MeasureFactory, PlanFactory
-from townaid.concurrency import EditConflict
-from townaid.tests.browser import sent_back
+from common.concurrency import EditConflict
+from common.tests.browser import sent_back
 
 pytestmark = pytest.mark.django_db
 

@@ -22,9 +22,9 @@ from assistance.tests.factories_programmes import (
     TypicalExampleFactory,
     WelfareJobFactory,
 )
+from common.tests.workbooks import audit_lines, read_export
 from households.choices import HouseholdStatus
 from households.tests.factories import AssignmentFactory, HouseholdFactory, MemberFactory
-from townaid.tests.workbooks import audit_lines, read_export
 
 pytestmark = pytest.mark.django_db
 

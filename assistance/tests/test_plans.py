@@ -6,10 +6,10 @@ from django.utils import timezone
 
 from assistance.models import Measure, MeasureStatus, Plan
 from assistance.tests.factories import MeasureFactory, PlanFactory
+from common.tests.browser import sent_back
 from households.choices import HouseholdStatus
 from households.models import AuditEvent
 from households.tests.factories import HouseholdFactory, MemberFactory
-from townaid.tests.browser import sent_back
 
 pytestmark = pytest.mark.django_db
 

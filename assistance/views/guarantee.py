@@ -9,11 +9,11 @@ from assistance import selectors
 from assistance.forms import AssignmentForm
 from assistance.resources import GuaranteeGapResource
 from assistance.services.guarantee import assignment_set
+from common.pagination import paginate
+from common.spreadsheets import export_response, wants_export
 from households.choices import AssignmentRole
 from households.filters import HouseholdFilter
 from households.models import Household
-from townaid.pagination import paginate
-from townaid.spreadsheets import export_response, wants_export
 
 
 def gap_list(request):

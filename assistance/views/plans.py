@@ -11,12 +11,12 @@ from assistance.forms import MeasureForm, PlanForm
 from assistance.models import Measure, Plan
 from assistance.resources import MissingPlanResource
 from assistance.services.plans import measure_save, plan_default_analysis, plan_save
+from common.concurrency import EditConflict
+from common.pagination import paginate
+from common.spreadsheets import export_response, wants_export
 from households.choices import HouseholdStatus
 from households.filters import HouseholdFilter
 from households.models import FIRST_REGISTRY_YEAR, LAST_PLAUSIBLE_YEAR, Household
-from townaid.concurrency import EditConflict
-from townaid.pagination import paginate
-from townaid.spreadsheets import export_response, wants_export
 
 # A missing-plan list covers these by default; exited households are listed when asked for.
 PLAN_EXPECTED = [HouseholdStatus.UNEXITED, HouseholdStatus.MONITORED]

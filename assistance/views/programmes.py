@@ -50,9 +50,9 @@ from assistance.models import (
     WelfareJob,
 )
 from assistance.services import programmes as services
+from common.pagination import paginate
+from common.spreadsheets import export_response, wants_export
 from households.models import Household, Village
-from townaid.pagination import paginate
-from townaid.spreadsheets import export_response, wants_export
 
 PER_PAGE = 30
 FORM_TEMPLATE = "assistance/programmes/programme_form.html"

@@ -1,11 +1,15 @@
 """The roster's columns (ROSTER_FORMAT.md): headers in Chinese and English, level, required, and value lists.
 
 Each value list maps the spellings the format accepts, in both languages, to the
-model's choice values; matching ignores spaces and case.
+model's choice values; matching ignores spaces and case. A Chinese spelling is the
+choice's own label (households/choices.py, translated in locale/), written once;
+the few the format accepts besides the labels are aliases, each with its reason.
 """
 
 from dataclasses import dataclass
 from typing import Any
+
+from django.db import models
 
 from households.choices import (
     Attribute,
@@ -15,103 +19,134 @@ from households.choices import (
     MigrantWork,
     PovertyCause,
     Relation,
+    Sex,
     StudentStatus,
     WorkAbility,
 )
-from households.idnumbers import FEMALE, MALE
 from households.roster import values
 from households.roster.values import ValueList, lookup_key
 
 HOUSEHOLD = "household"
 PERSON = "person"
 
+
+def labelled(english: dict[models.TextChoices, str]) -> list[tuple[Any, str, Any]]:
+    """(Chinese, English, value) for each choice named, in order: its label for the Chinese, the roster's spelling.
+
+    The roster's English is its own, shorter than the label ("head", not "Head of household").
+    """
+    return [(choice.label, spelling, choice) for choice, spelling in english.items()]
+
+
 RELATIONS = ValueList(
-    [
-        ("户主", "head", Relation.HEAD),
-        ("配偶", "spouse", Relation.SPOUSE),
-        ("之子", "son", Relation.SON),
-        ("之女", "daughter", Relation.DAUGHTER),
-        ("之儿媳", "daughter-in-law", Relation.DAUGHTER_IN_LAW),
-        ("之女婿", "son-in-law", Relation.SON_IN_LAW),
-        ("之孙子", "grandson", Relation.GRANDSON),
-        ("之孙女", "granddaughter", Relation.GRANDDAUGHTER),
-        ("之父", "father", Relation.FATHER),
-        ("之母", "mother", Relation.MOTHER),
-        ("其他", "other", Relation.OTHER),
-    ]
+    labelled(
+        {
+            Relation.HEAD: "head",
+            Relation.SPOUSE: "spouse",
+            Relation.SON: "son",
+            Relation.DAUGHTER: "daughter",
+            Relation.DAUGHTER_IN_LAW: "daughter-in-law",
+            Relation.SON_IN_LAW: "son-in-law",
+            Relation.GRANDSON: "grandson",
+            Relation.GRANDDAUGHTER: "granddaughter",
+            Relation.FATHER: "father",
+            Relation.MOTHER: "mother",
+            Relation.OTHER: "other",
+        }
+    )
 )
-SEXES = ValueList([("男", "male", MALE), ("女", "female", FEMALE)])
+SEXES = ValueList(labelled({Sex.MALE: "male", Sex.FEMALE: "female"}))
 EDUCATIONS = ValueList(
-    [
-        ("文盲或半文盲", "illiterate", Education.ILLITERATE),
-        ("小学", "primary", Education.PRIMARY),
-        ("初中", "junior", Education.JUNIOR),
-        ("高中", "senior", Education.SENIOR),
-        ("大专及以上", "college", Education.COLLEGE),
-    ]
+    labelled(
+        {
+            Education.ILLITERATE: "illiterate",
+            Education.PRIMARY: "primary",
+            Education.JUNIOR: "junior",
+            Education.SENIOR: "senior",
+            Education.COLLEGE: "college",
+        }
+    )
 )
 STUDENT_STATUSES = ValueList(
     [
-        ("学前教育", "preschool", StudentStatus.PRESCHOOL),
-        ("小学", "primary", StudentStatus.PRIMARY),
+        *labelled({StudentStatus.PRESCHOOL: "preschool", StudentStatus.PRIMARY: "primary"}),
+        # Aliases, not the label: the registry names a junior-middle-school pupil by grade, and the
+        # roster has never accepted the label 初中 here.
         ("七年级", "junior", StudentStatus.JUNIOR),
         ("八年级", "junior", StudentStatus.JUNIOR),
         ("九年级", "junior", StudentStatus.JUNIOR),
-        ("高中", "senior", StudentStatus.SENIOR),
-        ("中职", "vocational", StudentStatus.VOCATIONAL),
-        ("高职", "higher vocational", StudentStatus.HIGHER_VOCATIONAL),
-        ("大专", "college", StudentStatus.COLLEGE),
-        ("本科及以上", "university", StudentStatus.UNIVERSITY),
+        *labelled(
+            {
+                StudentStatus.SENIOR: "senior",
+                StudentStatus.VOCATIONAL: "vocational",
+                StudentStatus.HIGHER_VOCATIONAL: "higher vocational",
+                StudentStatus.COLLEGE: "college",
+                StudentStatus.UNIVERSITY: "university",
+            }
+        ),
     ]
 )
 HEALTH = ValueList(
-    [
-        ("健康", "healthy", Health.HEALTHY),
-        ("长期慢性病", "chronic", Health.CHRONIC),
-        ("患有大病", "serious illness", Health.SERIOUS),
-        ("残疾", "disabled", Health.DISABLED),
-    ]
+    labelled(
+        {
+            Health.HEALTHY: "healthy",
+            Health.CHRONIC: "chronic",
+            Health.SERIOUS: "serious illness",
+            Health.DISABLED: "disabled",
+        }
+    )
 )
 WORK_ABILITIES = ValueList(
-    [
-        ("普通劳动力", "normal", WorkAbility.NORMAL),
-        ("技能劳动力", "skilled", WorkAbility.SKILLED),
-        ("弱劳动力或半劳动力", "weak", WorkAbility.WEAK),
-        ("丧失劳动力", "lost", WorkAbility.LOST),
-        ("无劳动力", "none", WorkAbility.NONE),
-    ]
+    labelled(
+        {
+            WorkAbility.NORMAL: "normal",
+            WorkAbility.SKILLED: "skilled",
+            WorkAbility.WEAK: "weak",
+            WorkAbility.LOST: "lost",
+            WorkAbility.NONE: "none",
+        }
+    )
 )
 MIGRANT_WORK = ValueList(
-    [
-        ("乡镇内", "in town", MigrantWork.IN_TOWN),
-        ("县内", "in county", MigrantWork.IN_COUNTY),
-        ("省内县外", "in province", MigrantWork.IN_PROVINCE),
-        ("省外", "out of province", MigrantWork.OUT_OF_PROVINCE),
-    ]
+    labelled(
+        {
+            MigrantWork.IN_TOWN: "in town",
+            MigrantWork.IN_COUNTY: "in county",
+            MigrantWork.IN_PROVINCE: "in province",
+            MigrantWork.OUT_OF_PROVINCE: "out of province",
+        }
+    )
 )
 YES_NO = ValueList([("是", "yes", True), ("否", "no", False)], extra={"Y": True, "1": True, "N": False, "0": False})
 ATTRIBUTES = ValueList(
-    [
-        ("一般贫困户", "ordinary", Attribute.ORDINARY),
-        ("低保贫困户", "low-income allowance", Attribute.LOW_INCOME),
-        ("特困供养贫困户", "extreme-poverty support", Attribute.EXTREME_SUPPORT),
-    ]
+    labelled(
+        {
+            Attribute.ORDINARY: "ordinary",
+            Attribute.LOW_INCOME: "low-income allowance",
+            Attribute.EXTREME_SUPPORT: "extreme-poverty support",
+        }
+    )
 )
+# The national registry's eleven causes; the behavioural causes the town plan adds (laziness,
+# gambling, marriage costs, children not supporting the elderly) are not in the roster format.
 CAUSES = ValueList(
-    [
-        ("因病", "illness", PovertyCause.ILLNESS),
-        ("因残", "disability", PovertyCause.DISABILITY),
-        ("因学", "schooling", PovertyCause.SCHOOLING),
-        ("因灾", "disaster", PovertyCause.DISASTER),
-        ("缺土地", "land", PovertyCause.LAND),
-        ("缺水", "water", PovertyCause.WATER),
-        ("缺技术", "skills", PovertyCause.SKILLS),
-        ("缺劳力", "labour", PovertyCause.LABOUR),
-        ("缺资金", "funds", PovertyCause.FUNDS),
-        ("交通条件落后", "transport", PovertyCause.TRANSPORT),
-        ("自身发展动力不足", "motivation", PovertyCause.MOTIVATION),
-    ]
+    labelled(
+        {
+            PovertyCause.ILLNESS: "illness",
+            PovertyCause.DISABILITY: "disability",
+            PovertyCause.SCHOOLING: "schooling",
+            PovertyCause.DISASTER: "disaster",
+            PovertyCause.LAND: "land",
+            PovertyCause.WATER: "water",
+            PovertyCause.SKILLS: "skills",
+            PovertyCause.LABOUR: "labour",
+            PovertyCause.FUNDS: "funds",
+            PovertyCause.TRANSPORT: "transport",
+            PovertyCause.MOTIVATION: "motivation",
+        }
+    )
 )
+# The grade letters alone, as the registry writes them, not the labels ("A级（安全）").
 HOUSING_GRADES = ValueList([(grade, grade, grade) for grade in HousingGrade.values])
 
 FIRST_IDENTIFIED_YEAR, LAST_IDENTIFIED_YEAR = 2013, 2020

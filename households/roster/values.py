@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.functional import cached_property
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
@@ -39,6 +41,7 @@ SPACES = re.compile(r"\s+")
 CJK = re.compile(r"[\u3400-\u9fff]")
 # Excel keeps 15 significant digits; an integer beyond this came through a float and may have lost digits.
 EXACT_FLOAT_LIMIT = 10**15
+CHINESE = "zh-hans"  # the language of the Chinese spellings
 
 
 def text_of(value: Any) -> str:
@@ -78,16 +81,32 @@ def lookup_key(text: str) -> str:
 
 
 class ValueList:
-    """A list of accepted spellings, Chinese and English, each mapped to one model value."""
+    """A list of accepted spellings, Chinese and English, each mapped to one model value.
 
-    def __init__(self, entries: Iterable[tuple[str, str, Any]], *, extra: dict[str, Any] | None = None):
-        self.entries = list(entries)  # (Chinese, English, value), in the order the format lists them
-        self.by_key = {}
+    A Chinese spelling may be a choice's lazy label (columns.labelled): it is read
+    in Chinese when the list is first used, since the apps (and the catalogue) are
+    ready by then and not necessarily when the module is imported.
+    """
+
+    def __init__(self, entries: Iterable[tuple[Any, str, Any]], *, extra: dict[str, Any] | None = None):
+        self._entries = list(entries)
+        self._extra = dict(extra or {})
+
+    @cached_property
+    def entries(self) -> list[tuple[str, str, Any]]:
+        """(Chinese, English, value), in the order the format lists them."""
+        with translation.override(CHINESE):
+            return [(str(zh), en, value) for zh, en, value in self._entries]
+
+    @cached_property
+    def by_key(self) -> dict[str, Any]:
+        by_key = {}
         for zh, en, value in self.entries:
-            self.by_key[lookup_key(zh)] = value
-            self.by_key[lookup_key(en)] = value
-        for spelling, value in (extra or {}).items():
-            self.by_key[lookup_key(spelling)] = value
+            by_key[lookup_key(zh)] = value
+            by_key[lookup_key(en)] = value
+        for spelling, value in self._extra.items():
+            by_key[lookup_key(spelling)] = value
+        return by_key
 
     def get(self, text: str):
         return self.by_key.get(lookup_key(text))

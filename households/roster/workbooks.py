@@ -11,12 +11,12 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from common.spreadsheets import safe_value
 from households import idnumbers
 from households.roster import columns as roster_columns
 from households.roster.issues import unlisted_lines
 from households.roster.reader import open_roster
 from households.roster.values import formula_text
-from townaid.spreadsheets import safe_value
 
 RED = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
 HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")

@@ -13,15 +13,15 @@ from django.db import connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from common.concurrency import EditConflict
+from common.tests.browser import sent_back
+from common.tests.locks import wait_until_blocked
 from households import idnumbers
 from households.choices import Education, HouseholdStatus, Relation
 from households.forms import HouseholdForm, MemberFormSet
 from households.models import Household, Member
 from households.services import household_save
 from households.tests.factories import HouseholdFactory, MemberFactory, valid_id_number
-from townaid.concurrency import EditConflict
-from townaid.tests.browser import sent_back
-from townaid.tests.locks import wait_until_blocked
 
 pytestmark = pytest.mark.django_db
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
+from common.tests.workbooks import audit_lines, read_export
 from households.choices import HouseholdStatus
 from households.tests.factories import (
     AssessmentFactory,
@@ -17,7 +18,6 @@ from households.tests.factories import (
     IncomeRecordFactory,
     MemberFactory,
 )
-from townaid.tests.workbooks import audit_lines, read_export
 
 pytestmark = pytest.mark.django_db
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from common.tests.browser import sent_back
 from households import idnumbers
 from households.choices import (
     Attribute,
@@ -31,7 +32,6 @@ from households.choices import (
 from households.forms import HouseholdForm, MemberForm, MemberFormSet
 from households.models import AuditEvent, Household, Member, StatusChange
 from households.tests.factories import HouseholdFactory, MemberFactory, VillagerGroupFactory, valid_id_number
-from townaid.tests.browser import sent_back
 from townaid.tests.fuzzing import (
     checkbox,
     choice_or_junk,

@@ -4,11 +4,12 @@ import datetime as dt
 import io
 
 import pytest
+from django.utils import translation
 from openpyxl.utils.datetime import to_excel
 
 from households import idnumbers
 from households.choices import Health, Relation
-from households.roster import batches
+from households.roster import batches, columns
 from households.roster.issues import WARNING, Issue, IssueLog
 from households.tests import roster_workbooks as rw
 from households.tests.factories import HouseholdFactory, MemberFactory, TownFactory, VillageFactory, valid_id_number
@@ -299,6 +300,29 @@ def test_required_values_must_be_given(dongfeng):
 
 
 # ---------------------------------------------------------------- value lists
+
+# What ROSTER_FORMAT.md lists in Chinese. The code takes these spellings from the choices' labels (through
+# the catalogue), so this pins them: a label retranslated for the pages must not change what a roster holds.
+FORMAT_CHINESE = {
+    "relation": "户主 / 配偶 / 之子 / 之女 / 之儿媳 / 之女婿 / 之孙子 / 之孙女 / 之父 / 之母 / 其他",
+    "sex": "男 / 女",
+    "education": "文盲或半文盲 / 小学 / 初中 / 高中 / 大专及以上",
+    "student_status": "学前教育 / 小学 / 七年级 / 八年级 / 九年级 / 高中 / 中职 / 高职 / 大专 / 本科及以上",
+    "health": "健康 / 长期慢性病 / 患有大病 / 残疾",
+    "work_ability": "普通劳动力 / 技能劳动力 / 弱劳动力或半劳动力 / 丧失劳动力 / 无劳动力",
+    "migrant_work": "乡镇内 / 县内 / 省内县外 / 省外",
+    "medical_insurance": "是 / 否",
+    "attribute": "一般贫困户 / 低保贫困户 / 特困供养贫困户",
+    "main_cause": "因病 / 因残 / 因学 / 因灾 / 缺土地 / 缺水 / 缺技术 / 缺劳力 / 缺资金 / "
+    "交通条件落后 / 自身发展动力不足",
+    "housing_grade": "A / B / C / D",
+}
+
+
+def test_each_value_list_accepts_in_chinese_what_the_roster_format_lists_whatever_the_page_language():
+    with translation.override("en"):
+        listed = {column.key: column.value_list.describe("zh") for column in columns.COLUMNS if column.value_list}
+    assert listed == {**FORMAT_CHINESE, "other_causes": FORMAT_CHINESE["main_cause"]}
 
 
 @pytest.mark.parametrize(

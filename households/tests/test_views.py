@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from common.tests.browser import sent_back
 from households import idnumbers
 from households.choices import AssessmentItem, HouseholdStatus, Relation
 from households.models import AccessEvent, Assessment, Household, Member, StatusChange
@@ -15,7 +16,6 @@ from households.tests.factories import (
     MemberFactory,
     valid_id_number,
 )
-from townaid.tests.browser import sent_back
 
 pytestmark = pytest.mark.django_db
 

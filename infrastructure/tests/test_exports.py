@@ -7,11 +7,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from common.tests.workbooks import audit_lines, read_export
 from households.choices import HouseholdStatus
 from households.tests.factories import HouseholdFactory
 from infrastructure.models import Category, Milestone
 from infrastructure.tests.factories import ProjectFactory, deadlines_for
-from townaid.tests.workbooks import audit_lines, read_export
 
 pytestmark = pytest.mark.django_db
 

@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from accounts.models import Role
 from assistance.models import Instalment, RepaymentMethod
 from assistance.tests.factories_programmes import LoanFactory
+from common.spreadsheets import XLSX
 from households.choices import AssignmentRole, HouseholdStatus
 from households.models import ImportBatch, StatusChange
 from households.tests.factories import AssignmentFactory, HouseholdFactory, TownFactory, UserFactory, VillageFactory
@@ -30,7 +31,6 @@ from infrastructure.models import FlagKind as MilestoneFlagKind
 from infrastructure.models import Milestone, MilestoneFlag, ProjectEvent, Status
 from infrastructure.tests.factories import ProjectFactory, deadlines_for
 from reports.monthly import default_month, monthly_report
-from townaid.spreadsheets import XLSX
 from visits.models import FlagKind, VisitFlag, VisitorRole, VisitRule
 from visits.tests.factories import VisitFactory
 

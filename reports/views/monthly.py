@@ -5,11 +5,11 @@ from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from common.spreadsheets import Sheet, export_language, record_export, wants_export, xlsx_response
 from households.models import StatusChange
 from infrastructure.models import ProjectEvent
 from reports import monthly
 from reports.monthly import MonthlyReport
-from townaid.spreadsheets import Sheet, export_language, record_export, wants_export, xlsx_response
 
 
 def monthly_report(request):

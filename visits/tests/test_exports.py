@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from common.tests.workbooks import audit_lines, read_export
 from households.choices import AssignmentRole
 from households.tests.factories import AssignmentFactory, HouseholdFactory, UserFactory
-from townaid.tests.workbooks import audit_lines, read_export
 from visits.models import VisitorRole
 from visits.services import visits_flag
 from visits.tests.factories import VisitFactory

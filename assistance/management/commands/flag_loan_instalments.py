@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assistance.services.loans import due_soon_days, instalments_flag
-from townaid.commands import add_date_argument
+from common.commands import add_date_argument
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
+from common.commands import add_date_argument
 from infrastructure.services import infrastructure_flag
-from townaid.commands import add_date_argument
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from townaid.commands import add_date_argument
+from common.commands import add_date_argument
 from visits.services import visits_flag
 
 

@@ -20,7 +20,7 @@ from django.test import RequestFactory
 from django.utils import translation
 from django.utils.translation import gettext
 
-from townaid.errors import RETRY_AFTER_SECONDS, database_unavailable, server_error
+from common.errors import RETRY_AFTER_SECONDS, database_unavailable, server_error
 
 # A fault-injection bound, not a speed benchmark (as in test_celery.py).
 WEB_BOUND_SECONDS = 2

@@ -3,7 +3,7 @@
 A middleware cannot catch what the layers inside it raise: Django turns every exception into a
 response at the layer that raised it, through `handler500`. So the handler is where a database
 that went away, in a view or in the session and authentication middleware alike, becomes a 503;
-townaid.middleware.DatabaseAvailableMiddleware answers the same page before a request that would
+common.middleware.DatabaseAvailableMiddleware answers the same page before a request that would
 not have touched the database (the login form) pretends all is well.
 """
 

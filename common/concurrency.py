@@ -20,6 +20,15 @@ sent data with the versions brought up to date, so that the form can be shown
 again with the user's input in it. Saving that form again is then a deliberate
 choice made with both versions in sight. A form sent without a version (a page
 opened before versions existed) is saved as before.
+
+A form edited together with an inline formset of its rows (a household with its
+members) is stale when the parent's fields changed, or a row the form was opened
+with was changed or deleted, or a row was added that the form never showed: the
+formset would otherwise keep that row unseen, and could not save a form whose row
+is gone (its hidden id no longer matches any row). `formset_rows` finds those rows
+and `reopened` makes the sent data fit what is stored now. Which records to lock
+and who changed them last is the app's to say (households.services.household_conflict):
+this module knows no model.
 """
 
 import hashlib
@@ -185,3 +194,110 @@ def with_version(data, form: VersionedForm, current: models.Model | None) -> Que
     copy = as_querydict(data)
     copy.setlist(form.add_prefix(VERSION_FIELD), [version_of(current, form.versioned_fields())] if current else [])
     return copy
+
+
+# ---------------------------------------------------------------- a form with an inline formset of rows
+
+
+def formset_rows(
+    formset,
+    stored: dict[int, models.Model],
+    *,
+    name: Callable[[object], str],
+    name_field: str = "name",
+    hide: dict[str, Callable[[str], str]] | None = None,
+) -> list[RowConflict]:
+    """The rows of an inline formset that changed under it since it was opened, `stored` being the rows now by pk.
+
+    `name` makes a row's name in the table from its `name_field`, sent or stored.
+    """
+    rows, seen = [], set()
+    for form in formset.initial_forms:
+        pk = sent_pk(form)
+        seen.add(pk)
+        row = stored.get(pk)
+        if row is None:
+            if not form["DELETE"].data:  # deleted twice is one outcome, no conflict
+                rows.append(RowConflict(name=name(form[name_field].data), kind=ConflictKind.DELETED))
+        elif form.is_stale(row):
+            rows.append(
+                RowConflict(
+                    name=name(getattr(row, name_field)),
+                    kind=ConflictKind.CHANGED,
+                    differences=differences(form, row, hide=hide),
+                )
+            )
+    rows += [
+        RowConflict(name=name(getattr(row, name_field)), kind=ConflictKind.ADDED)
+        for pk, row in stored.items()
+        if pk not in seen
+    ]
+    return rows
+
+
+def sent_pk(form) -> int | None:
+    """The pk a form of a formset was sent with, None for a new row or anything that is not one."""
+    value = form.data.get(form.add_prefix("id"), "")
+    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else None
+
+
+def reopened(
+    form: VersionedForm, formset, current: models.Model, stored: dict[int, models.Model], *, blank: Iterable[str] = ()
+) -> QueryDict:
+    """The data sent, made to fit the parent and its rows as stored now, with every version up to date.
+
+    The user's rows that still exist keep the user's values; rows deleted
+    meanwhile come back as new rows with the user's values (saving adds them
+    again unless the user removes them); rows added meanwhile are shown with
+    their stored values. `blank` names the fields a row's form never holds
+    whole (an ID number), which a blank keeps as stored.
+    """
+    prefix, sent = formset.prefix, as_querydict(form.data)
+    data = QueryDict(mutable=True)
+    for key, values in sent.lists():
+        if not key.startswith(f"{prefix}-"):
+            data.setlist(key, values)
+    data[form.add_prefix(VERSION_FIELD)] = version_of(current, form.versioned_fields())
+
+    kept, new, seen = [], [], set()
+    for row_form in formset.initial_forms:
+        pk = sent_pk(row_form)
+        seen.add(pk)
+        values = _sent_values(row_form, sent)
+        if pk in stored:
+            values[VERSION_FIELD] = [version_of(stored[pk], row_form.versioned_fields())]
+            kept.append(values)
+        else:
+            values.pop("id", None)
+            values.pop(VERSION_FIELD, None)
+            new.append(values)
+    fields = formset.form.versioned_fields()
+    kept += [_stored_values(row, fields, formset.fk, blank) for pk, row in stored.items() if pk not in seen]
+    new += [_sent_values(row_form, sent) for row_form in formset.extra_forms]
+
+    for index, values in enumerate(kept + new):
+        for name, value in values.items():
+            data.setlist(f"{prefix}-{index}-{name}", value)
+    for name, value in formset.management_form.cleaned_data.items():
+        data[f"{prefix}-{name}"] = value
+    data[f"{prefix}-TOTAL_FORMS"] = len(kept) + len(new)
+    data[f"{prefix}-INITIAL_FORMS"] = len(kept)
+    return data
+
+
+def _sent_values(form, sent: QueryDict) -> dict[str, list]:
+    start = f"{form.prefix}-"
+    return {key[len(start) :]: sent.getlist(key) for key in sent if key.startswith(start)}
+
+
+def _stored_values(row: models.Model, fields, fk: models.ForeignKey, blank: Iterable[str]) -> dict[str, list]:
+    """A stored row as a browser would send its form back unchanged."""
+    values = {"id": [row.pk], fk.name: [getattr(row, fk.attname)], VERSION_FIELD: [version_of(row, fields)]}
+    for name, value in model_to_dict(row, fields=fields).items():
+        if value is True:
+            values[name] = ["on"]
+        elif value is not False:
+            values[name] = ["" if value is None else str(value)]
+    for name in blank:
+        values[name] = [""]
+    return values

@@ -14,10 +14,7 @@ from django.utils.functional import lazystr
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
-from households.choices import Relation
-from households.models import Household, Member
-from households.tests.factories import HouseholdFactory
-from townaid.spreadsheets import (
+from common.spreadsheets import (
     XLSX,
     Sheet,
     export_language,
@@ -27,7 +24,10 @@ from townaid.spreadsheets import (
     wants_export,
     workbook_bytes,
 )
-from townaid.tests.workbooks import audit_lines, read_export
+from common.tests.workbooks import audit_lines, read_export
+from households.choices import Relation
+from households.models import Household, Member
+from households.tests.factories import HouseholdFactory
 
 FORMULA_TRIGGERS = ["=cmd|' /C calc'!A0", "+1", "-1", "@SUM(1)", "\tpadded", "\rreturned"]
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import openpyxl
 
-from townaid.spreadsheets import XLSX
+from common.spreadsheets import XLSX
 
 AUDIT_LOGGER = "townaid.audit"
 

@@ -5,7 +5,7 @@ from django.db import connection
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
-from townaid.errors import DATABASE_UNAVAILABLE, database_unavailable
+from common.errors import DATABASE_UNAVAILABLE, database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ class DatabaseAvailableMiddleware:
     """Answer the 503 page at once when the database cannot be reached.
 
     A request that would have queried the database gets the same page from the 500 handler
-    (townaid.errors.server_error), wherever the error is raised. This check is for the requests
+    (common.errors.server_error), wherever the error is raised. This check is for the requests
     that would not have touched it (the login form, the redirect to it): they would show as
     normal and fail at the next step. It runs no query: Django's own health check of a reused
     connection (CONN_HEALTH_CHECKS) and the connection it would have opened for the first query
