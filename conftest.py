@@ -8,6 +8,7 @@ plus the town official and a responsible person.
 import importlib
 import io
 import os
+from urllib.parse import quote
 
 import pytest
 from django.apps import apps
@@ -25,13 +26,38 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: "demo_town" in item.fixturenames)  # a stable sort keeps each group's order
 
 
+def skip_here_fail_in_ci(reason: str):
+    """Skip, saying why, where a real service is missing; under CI, which has them all, fail instead."""
+    if os.environ.get("CI"):
+        pytest.fail(f"CI has PostgreSQL and Redis, and this test must run there: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
 def pytest_runtest_setup(item):
-    """A test marked postgresql skips on another database, saying so, and fails under CI, which must run it."""
+    """A test marked postgresql runs on PostgreSQL only (skip_here_fail_in_ci elsewhere)."""
     if item.get_closest_marker("postgresql") and connection.vendor != "postgresql":
-        reason = f"needs PostgreSQL; the test database is {connection.vendor} (set DATABASE_URL to run it)"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI runs on PostgreSQL, and this test must run there: {reason}", pytrace=False)
-        pytest.skip(reason)
+        skip_here_fail_in_ci(f"needs PostgreSQL; the test database is {connection.vendor} (set DATABASE_URL)")
+
+
+@pytest.fixture
+def worker_database_url(transactional_db) -> str:
+    """The test database as a DATABASE_URL for a real Celery worker beside the test, on the real Redis broker.
+
+    Only PostgreSQL can be shared with a second process (the test's SQLite is in memory), and only Redis is a
+    broker a worker outside the test can reach; without them the test skips here and fails under CI.
+    """
+    from townaid import celery_app
+
+    broker = celery_app.conf.broker_url
+    if not broker.startswith("redis://"):
+        skip_here_fail_in_ci(f"needs Redis as the broker; it is {broker.split(':')[0]} (set CELERY_BROKER_URL)")
+    if connection.vendor != "postgresql":
+        skip_here_fail_in_ci(f"needs PostgreSQL to share with a worker; the test database is {connection.vendor}")
+    db = connection.settings_dict
+    user = quote(db["USER"] or "", safe="")
+    password = f":{quote(str(db['PASSWORD']), safe='')}" if db["PASSWORD"] else ""
+    credentials = f"{user}{password}@" if user else ""
+    return f"postgres://{credentials}{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{quote(db['NAME'], safe='')}"
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from households.tests import roster_workbooks as rw
 from households.tests.factories import UserFactory
 from households.tests.test_roster_views import upload
 from townaid import celery_app
-from townaid.tests.test_celery import Worker, database_url_for_a_second_process, require
+from townaid.tests.test_celery import Worker
 
 Status = ImportBatch.Status
 
@@ -27,11 +27,9 @@ def status_of(batch) -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_checks_and_applies_a_large_roster_once(client, dongfeng, settings, tmp_path, monkeypatch):
-    broker = celery_app.conf.broker_url
-    require(broker.startswith("redis://"), f"the broker is {broker.split(':')[0]}, not Redis")
-    database_url = database_url_for_a_second_process()
-    require(database_url is not None, "the test database cannot be shared with a worker")
+def test_a_real_worker_checks_and_applies_a_large_roster_once(
+    client, dongfeng, settings, tmp_path, monkeypatch, worker_database_url
+):
 
     settings.ROSTER_BACKGROUND_ROWS = 2
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -42,7 +40,7 @@ def test_a_real_worker_checks_and_applies_a_large_roster_once(client, dongfeng, 
 
     admin = UserFactory(role=Role.ADMIN)
     client.force_login(admin)
-    worker = Worker(tmp_path / "worker.log", queue, database_url)
+    worker = Worker(tmp_path / "worker.log", queue, worker_database_url)
     try:
         upload(client, rw.workbook(rw.household() + rw.household() + rw.household()))
         batch = ImportBatch.objects.get()

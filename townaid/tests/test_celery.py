@@ -15,12 +15,10 @@ import sys
 import time
 import uuid
 from contextlib import contextmanager
-from urllib.parse import quote
 
 import pytest
 from celery.schedules import crontab
 from django.conf import settings
-from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -189,25 +187,6 @@ def test_no_page_waits_on_a_dead_broker(
 # ---------------------------------------------------------------- a real worker on the real broker
 
 
-def database_url_for_a_second_process() -> str | None:
-    """The test database as a DATABASE_URL, or None when another process cannot open it (in-memory SQLite)."""
-    db = connection.settings_dict
-    if connection.vendor != "postgresql":
-        return None
-    user = quote(db["USER"] or "", safe="")
-    password = f":{quote(str(db['PASSWORD']), safe='')}" if db["PASSWORD"] else ""
-    credentials = f"{user}{password}@" if user else ""
-    return f"postgres://{credentials}{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{quote(db['NAME'], safe='')}"
-
-
-def require(condition: bool, reason: str):
-    """Skip locally when the real broker or database is missing; in CI the test must run."""
-    if not condition:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the real-worker test: {reason}")
-        pytest.skip(reason)
-
-
 def expected_flag(due_date: dt.date, today: dt.date) -> str:
     if due_date < today:
         return InstalmentFlag.OVERDUE
@@ -265,11 +244,7 @@ class Worker:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_runs_the_nightly_loan_job_from_the_schedule(dongfeng_household, tmp_path):
-    broker = celery_app.conf.broker_url
-    require(broker.startswith("redis://"), f"the broker is {broker.split(':')[0]}, not Redis")
-    database_url = database_url_for_a_second_process()
-    require(database_url is not None, f"the test database ({connection.vendor}) cannot be shared with a worker")
+def test_a_real_worker_runs_the_nightly_loan_job_from_the_schedule(dongfeng_household, tmp_path, worker_database_url):
 
     today = timezone.localdate()
     # Monthly instalments from 40 days ago: about 10 days past due, 20 days ahead, 50 days ahead, ...
@@ -293,7 +268,7 @@ def test_a_real_worker_runs_the_nightly_loan_job_from_the_schedule(dongfeng_hous
             entry["task"], args=entry.get("args", ()), kwargs=entry.get("kwargs", {}), queue=queue
         ).id
 
-    worker = Worker(tmp_path / "worker.log", queue, database_url)
+    worker = Worker(tmp_path / "worker.log", queue, worker_database_url)
     try:
         first = send()
         worker.wait_until(lambda: instalment_flags(loan) == expected, "flags set by the worker")

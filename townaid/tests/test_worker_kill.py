@@ -30,7 +30,7 @@ from accounts.models import Notification, Role
 from households.choices import AssignmentRole, HouseholdStatus
 from households.tests.factories import AssignmentFactory, HouseholdFactory, UserFactory
 from townaid import celery_app
-from townaid.tests.test_celery import Worker, database_url_for_a_second_process, require
+from townaid.tests.test_celery import Worker
 from visits.models import VisitFlag, VisitorRole, VisitRule
 from visits.tests.factories import VisitFactory
 
@@ -173,12 +173,8 @@ def kill(worker: Worker):
 @pytest.mark.parametrize("moment", ["while raising flags", "while notifying"])
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_job_and_restarted_leaves_every_flag_and_notice_exactly_once(
-    moment, dongfeng, hongqi, alice, bob, default_visit_rules, tmp_path, monkeypatch
+    moment, dongfeng, hongqi, alice, bob, default_visit_rules, tmp_path, monkeypatch, worker_database_url
 ):
-    broker = celery_app.conf.broker_url
-    require(broker.startswith("redis://"), f"the broker is {broker.split(':')[0]}, not Redis")
-    database_url = database_url_for_a_second_process()
-    require(database_url is not None, f"the test database ({connection.vendor}) cannot be shared with a worker")
     monkeypatch.setenv("CELERY_VISIBILITY_TIMEOUT", str(VISIBILITY_TIMEOUT))  # read by the workers' settings
 
     town = Town(dongfeng, hongqi, alice, bob)
@@ -198,7 +194,7 @@ def test_a_worker_killed_mid_job_and_restarted_leaves_every_flag_and_notice_exac
 
     queue = f"test-worker-kill-{uuid.uuid4().hex}"  # no stray worker listens here
     task_id = celery_app.send_task("visits.tasks.flag_overdue_visits", kwargs={"on": ON.isoformat()}, queue=queue).id
-    workers = [Worker(tmp_path / "first.log", queue, database_url)]
+    workers = [Worker(tmp_path / "first.log", queue, worker_database_url)]
     try:
         pid, query = wait_for(lambda: blocked_by(blocker), "job waiting on the test's lock", workers[0])
         assert query.startswith(stuck_in), query
@@ -214,7 +210,7 @@ def test_a_worker_killed_mid_job_and_restarted_leaves_every_flag_and_notice_exac
 
         # A worker puts back, as it starts, the messages out longer than the visibility timeout.
         time.sleep(max(0.0, VISIBILITY_TIMEOUT + 0.5 - (time.monotonic() - killed_at)))
-        workers.append(Worker(tmp_path / "restarted.log", queue, database_url))
+        workers.append(Worker(tmp_path / "restarted.log", queue, worker_database_url))
         result = wait_for(lambda: workers[1].result_of(task_id), "run of the same task by the restarted worker")
 
         assert result["on"] == ON.isoformat()
