@@ -171,3 +171,16 @@ def test_the_household_page_offers_every_household_programme(client, alice, dong
     client.force_login(alice)
     page = client.get(dongfeng_household.get_absolute_url()).text
     assert f'href="{spec.create_url}?household={dongfeng_household.pk}"' in page
+
+
+@SPECS
+def test_every_spec_is_scoped_out_of_scope_and_missing_alike(client, alice, charlie, hongqi, spec):
+    theirs = BUILDERS[spec.slug](hongqi)
+    client.force_login(alice)
+    for action in ("detail", "edit"):
+        assert client.get(reverse(spec.url_names[action], args=[theirs.pk])).status_code == 404
+        assert client.post(reverse(spec.url_names[action], args=[theirs.pk])).status_code == 404
+        assert client.get(reverse(spec.url_names[action], args=[987654])).status_code == 404
+    assert [row.pk for row in client.get(spec.list_url).context["page"].object_list] == []
+    client.force_login(charlie)
+    assert client.get(spec.create_url).status_code == 404
