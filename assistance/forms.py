@@ -343,6 +343,7 @@ class FiveMutualActivityForm(forms.ModelForm):
 
 
 # ---------------------------------------------------------------- household programmes
+# Every programme form is given the user (assistance.specs); these offer no choice the user's scope limits.
 
 
 class RewardForm(forms.ModelForm):
@@ -355,7 +356,7 @@ class RewardForm(forms.ModelForm):
             "reason": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, household, **kwargs):
+    def __init__(self, *args, household, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.household = household
 
@@ -366,7 +367,7 @@ class TypicalExampleForm(forms.ModelForm):
         fields = ["kind", "noted_on", "description"]
         widgets = {"noted_on": DateInput(), "description": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, household, **kwargs):
+    def __init__(self, *args, household, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.household = household
 

@@ -7,24 +7,15 @@ already loads, so an export runs no per-row query. Headers are translatable
 labels, choices leave as their labels, related rows as their names, ID numbers
 only masked. Labels are made text inside the dehydrate methods: the workbook's
 language is active only while the rows are read, not when the cells are written.
+The programmes other than loans declare their columns in their specs (assistance.specs)
+with the field helpers and column_map below.
 """
 
 from django.utils.translation import gettext_lazy as _
 from import_export import resources, widgets
 from import_export.fields import Field
 
-from assistance.models import (
-    FiveMutualActivity,
-    IndustrySupport,
-    Instalment,
-    InstalmentFlag,
-    Loan,
-    PVStation,
-    Reward,
-    TrainingSession,
-    TypicalExample,
-    WelfareJob,
-)
+from assistance.models import Instalment, InstalmentFlag, Loan
 from common.spreadsheets import field_label
 from households.choices import AssignmentRole, HouseholdStatus
 from households.models import Household
@@ -47,6 +38,23 @@ def date_field(attribute: str, header) -> Field:
 def dehydrated_field(header) -> Field:
     """A column filled by the resource's dehydrate_<name> method."""
     return Field(column_name=header)
+
+
+def choice_field(attribute: str, header) -> Field:
+    """A choice exported as its label, made text while the rows are read (in the workbook's language)."""
+    return Field(column_name=header, dehydrate_method=lambda row: str(getattr(row, f"get_{attribute}_display")()))
+
+
+def masked_id_field(person: str, header) -> Field:
+    """The ID number of the row's `person` (a member), only ever masked."""
+    return Field(column_name=header, dehydrate_method=lambda row: getattr(row, person).masked_id_number)
+
+
+def column_map(model, **columns: Field) -> type[resources.ModelResource]:
+    """A resource exporting `columns` in the order given: a programme's download (assistance.specs)."""
+    names = tuple(columns)
+    meta = type("Meta", (), {"model": model, "fields": names, "export_order": names})
+    return type(f"{model.__name__}Resource", (resources.ModelResource,), {**columns, "Meta": meta})
 
 
 def yes_no(value: bool) -> str:
@@ -213,146 +221,3 @@ class InstalmentResource(resources.ModelResource):
 
     def dehydrate_flag(self, instalment):
         return instalment.get_flag_display()
-
-
-# ---------------------------------------------------------------- village programmes
-
-
-class TrainingResource(resources.ModelResource):
-    """assistance:training-list (with its village and attendee count)."""
-
-    held_on = date_field("held_on", _("Date"))
-    topic = text_field("topic", _("Topic"))
-    kind = dehydrated_field(_("Kind"))
-    village = text_field("village__name", _("Village"))
-    organiser = text_field("organiser", _("Organiser"))
-    location = text_field("location", _("Location"))
-    attendee_count = number_field("attendee_count", _("Attendees"))
-
-    class Meta:
-        model = TrainingSession
-        fields = ("held_on", "topic", "kind", "village", "organiser", "location", "attendee_count")
-        export_order = fields
-
-    def dehydrate_kind(self, session):
-        return session.get_kind_display()
-
-
-class WelfareJobResource(resources.ModelResource):
-    """assistance:welfare-job-list (with the member, their household and the village)."""
-
-    member = text_field("member__name", _("Member"))
-    member_id_number = dehydrated_field(_("ID number"))
-    household_number = text_field("member__household__number", _("Household number"))
-    village = text_field("village__name", _("Village"))
-    post = dehydrated_field(_("Post"))
-    monthly_pay = number_field("monthly_pay", _("Monthly pay (yuan)"))
-    start_date = date_field("start_date", _("Start date"))
-    end_date = date_field("end_date", _("End date"))
-
-    class Meta:
-        model = WelfareJob
-        fields = (
-            "member",
-            "member_id_number",
-            "household_number",
-            "village",
-            "post",
-            "monthly_pay",
-            "start_date",
-            "end_date",
-        )
-        export_order = fields
-
-    def dehydrate_member_id_number(self, job):
-        return job.member.masked_id_number
-
-    def dehydrate_post(self, job):
-        return job.get_post_display()
-
-
-class PVStationResource(resources.ModelResource):
-    """assistance:pv-station-list (with the latest year's income)."""
-
-    name = text_field("name", _("Station"))
-    village = text_field("village__name", _("Village"))
-    capacity_kw = number_field("capacity_kw", _("Capacity (kW)"))
-    built_year = number_field("built_year", _("Year built"))
-    latest_year = number_field("latest_year", _("Year of the latest income"))
-    latest_income = number_field("latest_income", _("Latest income (yuan)"))
-
-    class Meta:
-        model = PVStation
-        fields = ("name", "village", "capacity_kw", "built_year", "latest_year", "latest_income")
-        export_order = fields
-
-
-class IndustryResource(resources.ModelResource):
-    """assistance:industry-list (with the number of households supported)."""
-
-    year = number_field("year", _("Year"))
-    industry = text_field("industry", _("Industry"))
-    drive = dehydrated_field(_("Drive"))
-    partner = text_field("partner", _("Enterprise or cooperative"))
-    village = text_field("village__name", _("Village"))
-    household_count = number_field("household_count", _("Households"))
-    description = text_field("description", _("Description"))
-
-    class Meta:
-        model = IndustrySupport
-        fields = ("year", "industry", "drive", "partner", "village", "household_count", "description")
-        export_order = fields
-
-    def dehydrate_drive(self, support):
-        return support.get_drive_display()
-
-
-class FiveMutualResource(resources.ModelResource):
-    """assistance:five-mutual-list (with its type and the number of households taking part)."""
-
-    held_on = date_field("held_on", _("Date"))
-    activity_type = text_field("type__name", _("Activity type"))
-    village = text_field("village__name", _("Village"))
-    description = text_field("description", _("Description"))
-    household_count = number_field("household_count", _("Households"))
-
-    class Meta:
-        model = FiveMutualActivity
-        fields = ("held_on", "activity_type", "village", "description", "household_count")
-        export_order = fields
-
-
-# ---------------------------------------------------------------- household programmes
-
-
-class RewardResource(resources.ModelResource):
-    """assistance:reward-list (with the household and its village)."""
-
-    awarded_on = date_field("awarded_on", _("Date"))
-    household_number = text_field("household__number", _("Household number"))
-    village = text_field("household__village__name", _("Village"))
-    amount = number_field("amount", _("Amount (yuan)"))
-    reason = text_field("reason", _("Reason"))
-
-    class Meta:
-        model = Reward
-        fields = ("awarded_on", "household_number", "village", "amount", "reason")
-        export_order = fields
-
-
-class ExampleResource(resources.ModelResource):
-    """assistance:example-list (with the household and its village)."""
-
-    noted_on = date_field("noted_on", _("Date"))
-    household_number = text_field("household__number", _("Household number"))
-    kind = dehydrated_field(_("Kind"))
-    village = text_field("household__village__name", _("Village"))
-    description = text_field("description", _("Description"))
-
-    class Meta:
-        model = TypicalExample
-        fields = ("noted_on", "household_number", "kind", "village", "description")
-        export_order = fields
-
-    def dehydrate_kind(self, example):
-        return example.get_kind_display()

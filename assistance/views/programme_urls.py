@@ -1,8 +1,21 @@
-"""URL patterns of the programmes (loans, training, jobs, PV, industry, rewards), included by assistance.urls."""
+"""URL patterns of the programmes, included by assistance.urls: loans by hand, the others from their specs."""
 
 from django.urls import path
 
+from assistance.specs import PROGRAMMES, ProgrammeSpec
 from assistance.views import loans, programmes
+
+
+def spec_urls(spec: ProgrammeSpec) -> list:
+    """A programme's list, new, detail and edit pages: <path>/, <path>/new/, <path>/<pk>/, <path>/<pk>/edit/."""
+    kwargs = {"spec": spec}
+    return [
+        path(f"{spec.path}/", programmes.programme_list, kwargs, name=f"{spec.slug}-list"),
+        path(f"{spec.path}/new/", programmes.programme_create, kwargs, name=f"{spec.slug}-create"),
+        path(f"{spec.path}/<int:pk>/", programmes.programme_detail, kwargs, name=f"{spec.slug}-detail"),
+        path(f"{spec.path}/<int:pk>/edit/", programmes.programme_edit, kwargs, name=f"{spec.slug}-edit"),
+    ]
+
 
 urlpatterns = [
     path("loans/", loans.loan_list, name="loan-list"),
@@ -11,36 +24,9 @@ urlpatterns = [
     path("loans/<int:pk>/edit/", loans.loan_edit, name="loan-edit"),
     path("loans/<int:pk>/repayments/new/", loans.loan_repay, name="loan-repay"),
     path("instalments/", loans.instalment_list, name="instalment-list"),
-    path("training/", programmes.training_list, name="training-list"),
-    path("training/new/", programmes.training_create, name="training-create"),
-    path("training/<int:pk>/", programmes.training_detail, name="training-detail"),
-    path("training/<int:pk>/edit/", programmes.training_edit, name="training-edit"),
-    path("welfare-jobs/", programmes.welfare_job_list, name="welfare-job-list"),
-    path("welfare-jobs/new/", programmes.welfare_job_create, name="welfare-job-create"),
-    path("welfare-jobs/<int:pk>/", programmes.welfare_job_detail, name="welfare-job-detail"),
-    path("welfare-jobs/<int:pk>/edit/", programmes.welfare_job_edit, name="welfare-job-edit"),
-    path("pv-stations/", programmes.pv_station_list, name="pv-station-list"),
-    path("pv-stations/new/", programmes.pv_station_create, name="pv-station-create"),
-    path("pv-stations/<int:pk>/", programmes.pv_station_detail, name="pv-station-detail"),
-    path("pv-stations/<int:pk>/edit/", programmes.pv_station_edit, name="pv-station-edit"),
+    *(pattern for spec in PROGRAMMES for pattern in spec_urls(spec)),
     path("pv-stations/<int:station_pk>/incomes/new/", programmes.pv_income_create, name="pv-income-create"),
     path("pv-incomes/<int:pk>/edit/", programmes.pv_income_edit, name="pv-income-edit"),
     path("pv-incomes/<int:income_pk>/shares/new/", programmes.pv_share_create, name="pv-share-create"),
     path("pv-shares/<int:pk>/edit/", programmes.pv_share_edit, name="pv-share-edit"),
-    path("industry/", programmes.industry_list, name="industry-list"),
-    path("industry/new/", programmes.industry_create, name="industry-create"),
-    path("industry/<int:pk>/", programmes.industry_detail, name="industry-detail"),
-    path("industry/<int:pk>/edit/", programmes.industry_edit, name="industry-edit"),
-    path("rewards/", programmes.reward_list, name="reward-list"),
-    path("rewards/new/", programmes.reward_create, name="reward-create"),
-    path("rewards/<int:pk>/", programmes.reward_detail, name="reward-detail"),
-    path("rewards/<int:pk>/edit/", programmes.reward_edit, name="reward-edit"),
-    path("examples/", programmes.example_list, name="example-list"),
-    path("examples/new/", programmes.example_create, name="example-create"),
-    path("examples/<int:pk>/", programmes.example_detail, name="example-detail"),
-    path("examples/<int:pk>/edit/", programmes.example_edit, name="example-edit"),
-    path("five-mutual/", programmes.five_mutual_list, name="five-mutual-list"),
-    path("five-mutual/new/", programmes.five_mutual_create, name="five-mutual-create"),
-    path("five-mutual/<int:pk>/", programmes.five_mutual_detail, name="five-mutual-detail"),
-    path("five-mutual/<int:pk>/edit/", programmes.five_mutual_edit, name="five-mutual-edit"),
 ]

@@ -1,60 +1,31 @@
-"""Pages of the programmes besides loans: training, welfare jobs, PV income, industry support, motivation.
+"""Pages of the programmes besides loans, made from their specs (assistance.specs), and the PV income forms.
 
 Every page follows one rhythm: access (visible_to to read, editable_by to
 write, 404 otherwise) -> form -> service or ModelForm -> redirect or render.
 A new record that lists one village's members or households first asks for the
 village (a cadre of one village skips that step); one that belongs to a
 household first asks for the household's number, unless the household page
-passed it along.
+passed it along. The loan pages share the list and form rhythm.
 """
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from assistance import resources
 from assistance import selectors as selectors
-from assistance.forms import (
-    ExampleFilter,
-    FiveMutualActivityForm,
-    FiveMutualFilter,
-    HouseholdPickForm,
-    IndustryFilter,
-    IndustrySupportForm,
-    PVIncomeForm,
-    PVShareForm,
-    PVStationFilter,
-    PVStationForm,
-    RewardFilter,
-    RewardForm,
-    TrainingFilter,
-    TrainingSessionForm,
-    TypicalExampleForm,
-    VillagePickForm,
-    WelfareJobFilter,
-    WelfareJobForm,
-)
-from assistance.models import (
-    FiveMutualActivity,
-    IndustrySupport,
-    PVIncome,
-    PVShare,
-    PVStation,
-    Reward,
-    TrainingSession,
-    TypicalExample,
-    WelfareJob,
-)
+from assistance.forms import HouseholdPickForm, PVIncomeForm, PVShareForm, VillagePickForm
+from assistance.models import PVIncome, PVShare, PVStation
 from assistance.services import programmes as services
+from assistance.specs import HOUSEHOLD, VILLAGE, ProgrammeSpec
 from common.pagination import paginate
 from common.spreadsheets import export_response, wants_export
 from households.models import Household, Village
 
 PER_PAGE = 30
+LIST_TEMPLATE = "assistance/programmes/programme_list.html"
+DETAIL_TEMPLATE = "assistance/programmes/programme_detail.html"
 FORM_TEMPLATE = "assistance/programmes/programme_form.html"
 PICK_TEMPLATE = "assistance/programmes/pick_form.html"
 
@@ -62,7 +33,7 @@ PICK_TEMPLATE = "assistance/programmes/pick_form.html"
 # ---------------------------------------------------------------- the shared rhythm
 
 
-def list_page(request, *, filterset, template, resource, title, filename: str):
+def list_page(request, *, filterset, template, resource, title, filename: str, context=None):
     """A filtered, paginated list, or all its rows as a workbook; the filter's queryset is already scoped and joined.
 
     `title` names the workbook's sheet: lazy, so that it follows the workbook's language.
@@ -70,8 +41,12 @@ def list_page(request, *, filterset, template, resource, title, filename: str):
     if wants_export(request):
         return export_response(request, resource=resource, queryset=filterset.qs, title=title, filename=filename)
     page, query = paginate(request, filterset.qs, PER_PAGE)
-    context = {"filter": filterset, "page": page, "query": query, "can_create": request.user.scope.can_edit}
-    return render(request, template, context)
+    can_create = request.user.scope.can_edit
+    return render(
+        request,
+        template,
+        {"filter": filterset, "page": page, "query": query, "can_create": can_create, **(context or {})},
+    )
 
 
 def form_page(request, *, form, save, title, cancel_url, context=None):
@@ -145,185 +120,56 @@ def detail_or_404(select, request, pk, model):
         raise Http404 from None
 
 
-def _detail(request, template, obj, **context):
-    return render(request, template, {"object": obj, "can_edit": request.user.scope.can_edit, **context})
+# ---------------------------------------------------------------- a programme's four pages, from its spec
 
 
-def _village_form_create(request, *, form_class, title, list_url, save=None):
-    """Create a record that belongs to a village and lists its members or households."""
-    require_editor(request)
-    village = chosen_village(request)
-    if village is None:
-        return pick_village_page(request, title=title, cancel_url=list_url)
-    form = form_class(request.POST or None, village=village, user=request.user)
-    return form_page(
-        request, form=form, save=save or _save_form, title=title, cancel_url=list_url, context={"village": village}
-    )
-
-
-def _village_form_edit(request, *, model, pk, form_class, title, save=None):
-    obj = get_object_or_404(model.objects.editable_by(request.user).select_related("village"), pk=pk)
-    form = form_class(request.POST or None, instance=obj, village=obj.village, user=request.user)
-    return form_page(
-        request,
-        form=form,
-        save=save or _save_form,
-        title=title,
-        cancel_url=obj.get_absolute_url(),
-        context={"village": obj.village},
-    )
-
-
-def _household_form_create(request, *, form_class, title, list_url):
-    require_editor(request)
-    household = chosen_household(request)
-    if household is None:
-        return pick_household_page(request, title=title, cancel_url=list_url)
-    form = form_class(request.POST or None, household=household)
-    return form_page(
-        request,
-        form=form,
-        save=_save_form,
-        title=title,
-        cancel_url=household.get_absolute_url(),
-        context={"household": household},
-    )
-
-
-def _household_form_edit(request, *, model, pk, form_class, title):
-    obj = get_object_or_404(model.objects.editable_by(request.user).select_related("household"), pk=pk)
-    form = form_class(request.POST or None, instance=obj, household=obj.household)
-    return form_page(
-        request,
-        form=form,
-        save=_save_form,
-        title=title,
-        cancel_url=obj.get_absolute_url(),
-        context={"household": obj.household},
-    )
-
-
-def _save_form(form):
-    return form.save()
-
-
-# ---------------------------------------------------------------- training
-
-
-def training_list(request):
-    sessions = TrainingFilter(request.GET, queryset=selectors.training_list(user=request.user), user=request.user)
+def programme_list(request, *, spec: ProgrammeSpec):
+    rows = spec.filter(request.GET, queryset=spec.list_selector(user=request.user), user=request.user)
     return list_page(
         request,
-        filterset=sessions,
-        template="assistance/programmes/training_list.html",
-        resource=resources.TrainingResource(),
-        title=gettext_lazy("Training sessions"),
-        filename="training-sessions",
+        filterset=rows,
+        template=LIST_TEMPLATE,
+        resource=spec.export(),
+        title=spec.title,
+        filename=spec.filename,
+        context={"spec": spec},
     )
 
 
-def training_detail(request, pk):
-    session = detail_or_404(selectors.training_detail, request, pk, TrainingSession)
-    return _detail(request, "assistance/programmes/training_detail.html", session)
+def programme_detail(request, pk, *, spec: ProgrammeSpec):
+    record = detail_or_404(spec.detail, request, pk, spec.model)
+    context = {"object": record, "spec": spec, "can_edit": request.user.scope.can_edit}
+    return render(request, DETAIL_TEMPLATE, context)
 
 
-def training_create(request):
-    return _village_form_create(
-        request,
-        form_class=TrainingSessionForm,
-        title=_("New training session"),
-        list_url=reverse("assistance:training-list"),
-    )
-
-
-def training_edit(request, pk):
-    return _village_form_edit(
-        request, model=TrainingSession, pk=pk, form_class=TrainingSessionForm, title=_("Edit training session")
-    )
-
-
-# ---------------------------------------------------------------- public-welfare jobs
-
-
-def _save_welfare_job(form):
-    return services.welfare_job_save(job=form.instance)
-
-
-def welfare_job_list(request):
-    jobs = WelfareJobFilter(request.GET, queryset=selectors.welfare_job_list(user=request.user), user=request.user)
-    return list_page(
-        request,
-        filterset=jobs,
-        template="assistance/programmes/welfare_job_list.html",
-        resource=resources.WelfareJobResource(),
-        title=gettext_lazy("Public-welfare jobs"),
-        filename="welfare-jobs",
-    )
-
-
-def welfare_job_detail(request, pk):
-    job = get_object_or_404(selectors.welfare_job_list(user=request.user), pk=pk)
-    return _detail(request, "assistance/programmes/welfare_job_detail.html", job)
-
-
-def welfare_job_create(request):
-    return _village_form_create(
-        request,
-        form_class=WelfareJobForm,
-        title=_("New public-welfare job"),
-        list_url=reverse("assistance:welfare-job-list"),
-        save=_save_welfare_job,
-    )
-
-
-def welfare_job_edit(request, pk):
-    return _village_form_edit(
-        request,
-        model=WelfareJob,
-        pk=pk,
-        form_class=WelfareJobForm,
-        title=_("Edit public-welfare job"),
-        save=_save_welfare_job,
-    )
-
-
-# ---------------------------------------------------------------- photovoltaic income
-
-
-def pv_station_list(request):
-    stations = PVStationFilter(request.GET, queryset=selectors.pv_station_list(user=request.user), user=request.user)
-    return list_page(
-        request,
-        filterset=stations,
-        template="assistance/programmes/pv_station_list.html",
-        resource=resources.PVStationResource(),
-        title=gettext_lazy("Photovoltaic stations"),
-        filename="pv-stations",
-    )
-
-
-def pv_station_detail(request, pk):
-    station = detail_or_404(selectors.pv_station_detail, request, pk, PVStation)
-    return _detail(request, "assistance/programmes/pv_station_detail.html", station)
-
-
-def pv_station_create(request):
+def programme_create(request, *, spec: ProgrammeSpec):
     require_editor(request)
-    form = PVStationForm(request.POST or None, user=request.user)
-    cancel_url = reverse("assistance:pv-station-list")
-    return form_page(request, form=form, save=_save_form, title=_("New photovoltaic station"), cancel_url=cancel_url)
+    owner = new_record_owner(request, spec)
+    if owner is None:
+        pick_page = pick_village_page if spec.belongs_to == VILLAGE else pick_household_page
+        return pick_page(request, title=spec.create_label, cancel_url=spec.list_url)
+    form = spec.form(request.POST or None, user=request.user, **owner)
+    cancel_url = owner[HOUSEHOLD].get_absolute_url() if HOUSEHOLD in owner else spec.list_url
+    return form_page(request, form=form, save=spec.save, title=spec.create_label, cancel_url=cancel_url, context=owner)
 
 
-def pv_station_edit(request, pk):
-    station = get_object_or_404(PVStation.objects.editable_by(request.user), pk=pk)
-    form = PVStationForm(request.POST or None, instance=station, user=request.user)
-    return form_page(
-        request,
-        form=form,
-        save=_save_form,
-        title=_("Edit photovoltaic station"),
-        cancel_url=station.get_absolute_url(),
-    )
+def programme_edit(request, pk, *, spec: ProgrammeSpec):
+    record = get_object_or_404(spec.editable(request.user), pk=pk)
+    owner = {spec.belongs_to: getattr(record, spec.belongs_to)} if spec.belongs_to else {}
+    form = spec.form(request.POST or None, instance=record, user=request.user, **owner)
+    cancel_url = record.get_absolute_url()
+    return form_page(request, form=form, save=spec.save, title=spec.edit_label, cancel_url=cancel_url, context=owner)
+
+
+def new_record_owner(request, spec: ProgrammeSpec) -> dict | None:
+    """What a new record belongs to, as the form's keyword ({"village": ...}); None while it is to be asked for."""
+    if not spec.belongs_to:
+        return {}
+    owner = chosen_village(request) if spec.belongs_to == VILLAGE else chosen_household(request)
+    return None if owner is None else {spec.belongs_to: owner}
+
+
+# ---------------------------------------------------------------- photovoltaic income, shared out by station-year
 
 
 def _save_income(form):
@@ -379,138 +225,3 @@ def pv_share_edit(request, pk):
     share = get_object_or_404(PVShare.objects.editable_by(request.user), pk=pk)
     income = detail_or_404(selectors.pv_income_for_share, request, share.income_id, PVIncome)
     return _share_form(request, income=income, share=share)
-
-
-# ---------------------------------------------------------------- industry support
-
-
-def industry_list(request):
-    supports = IndustryFilter(request.GET, queryset=selectors.industry_list(user=request.user), user=request.user)
-    return list_page(
-        request,
-        filterset=supports,
-        template="assistance/programmes/industry_list.html",
-        resource=resources.IndustryResource(),
-        title=gettext_lazy("Industry support"),
-        filename="industry-support",
-    )
-
-
-def industry_detail(request, pk):
-    support = detail_or_404(selectors.industry_detail, request, pk, IndustrySupport)
-    return _detail(request, "assistance/programmes/industry_detail.html", support)
-
-
-def industry_create(request):
-    return _village_form_create(
-        request,
-        form_class=IndustrySupportForm,
-        title=_("New industry support"),
-        list_url=reverse("assistance:industry-list"),
-    )
-
-
-def industry_edit(request, pk):
-    return _village_form_edit(
-        request, model=IndustrySupport, pk=pk, form_class=IndustrySupportForm, title=_("Edit industry support")
-    )
-
-
-# ---------------------------------------------------------------- rewards and examples
-
-
-def reward_list(request):
-    rewards = RewardFilter(request.GET, queryset=selectors.reward_list(user=request.user), user=request.user)
-    return list_page(
-        request,
-        filterset=rewards,
-        template="assistance/programmes/reward_list.html",
-        resource=resources.RewardResource(),
-        title=gettext_lazy("Rewards instead of subsidies"),
-        filename="rewards",
-    )
-
-
-def reward_detail(request, pk):
-    reward = get_object_or_404(selectors.reward_list(user=request.user), pk=pk)
-    return _detail(request, "assistance/programmes/reward_detail.html", reward)
-
-
-def reward_create(request):
-    return _household_form_create(
-        request, form_class=RewardForm, title=_("New reward"), list_url=reverse("assistance:reward-list")
-    )
-
-
-def reward_edit(request, pk):
-    return _household_form_edit(request, model=Reward, pk=pk, form_class=RewardForm, title=_("Edit reward"))
-
-
-def example_list(request):
-    examples = ExampleFilter(request.GET, queryset=selectors.example_list(user=request.user), user=request.user)
-    return list_page(
-        request,
-        filterset=examples,
-        template="assistance/programmes/example_list.html",
-        resource=resources.ExampleResource(),
-        title=gettext_lazy("Positive and negative examples"),
-        filename="examples",
-    )
-
-
-def example_detail(request, pk):
-    example = get_object_or_404(selectors.example_list(user=request.user), pk=pk)
-    return _detail(request, "assistance/programmes/example_detail.html", example)
-
-
-def example_create(request):
-    return _household_form_create(
-        request, form_class=TypicalExampleForm, title=_("New example"), list_url=reverse("assistance:example-list")
-    )
-
-
-def example_edit(request, pk):
-    return _household_form_edit(
-        request, model=TypicalExample, pk=pk, form_class=TypicalExampleForm, title=_("Edit example")
-    )
-
-
-# ---------------------------------------------------------------- five-mutual activities
-
-
-def five_mutual_list(request):
-    activities = FiveMutualFilter(
-        request.GET, queryset=selectors.five_mutual_list(user=request.user), user=request.user
-    )
-    return list_page(
-        request,
-        filterset=activities,
-        template="assistance/programmes/five_mutual_list.html",
-        resource=resources.FiveMutualResource(),
-        title=gettext_lazy("Five-mutual activities"),
-        filename="five-mutual-activities",
-    )
-
-
-def five_mutual_detail(request, pk):
-    activity = detail_or_404(selectors.five_mutual_detail, request, pk, FiveMutualActivity)
-    return _detail(request, "assistance/programmes/five_mutual_detail.html", activity)
-
-
-def five_mutual_create(request):
-    return _village_form_create(
-        request,
-        form_class=FiveMutualActivityForm,
-        title=_("New five-mutual activity"),
-        list_url=reverse("assistance:five-mutual-list"),
-    )
-
-
-def five_mutual_edit(request, pk):
-    return _village_form_edit(
-        request,
-        model=FiveMutualActivity,
-        pk=pk,
-        form_class=FiveMutualActivityForm,
-        title=_("Edit five-mutual activity"),
-    )
