@@ -14,10 +14,12 @@ A change undone before the save (A -> B -> A) goes unseen, rightly: nothing of
 it would be overwritten.
 
 On save, a service locks the row (select_for_update), compares the version the
-form was opened with to the row's version now, and on a mismatch saves nothing
-and raises EditConflict: the values stored now next to the values sent, and the
-sent data with the versions brought up to date, so that the form can be shown
-again with the user's input in it. Saving that form again is then a deliberate
+form was opened with to the row's version now (`check_version`), and on a
+mismatch saves nothing and raises StaleVersion with the row as stored now. The
+service takes values, never a form; the page that sent the form turns a
+StaleVersion into an EditConflict's Conflict: the values stored now next to the
+values sent, and the sent data with the versions brought up to date, so that the
+form can be shown again with the user's input in it. Saving that form again is then a deliberate
 choice made with both versions in sight. A form sent without a version (a page
 opened before versions existed) is saved as before.
 
@@ -77,6 +79,10 @@ class VersionedForm(forms.ModelForm):
         value = self.data.get(self.add_prefix(VERSION_FIELD)) if self.is_bound else None
         return value if isinstance(value, str) else ""
 
+    def values(self) -> dict:
+        """The cleaned values of the fields the form edits, as a write service takes them (no version)."""
+        return {name: self.cleaned_data[name] for name in self.versioned_fields() if name in self.cleaned_data}
+
     def is_stale(self, current: models.Model) -> bool:
         """Whether the row changed since the form was opened (never when the form carries no version)."""
         sent = self.sent_version()
@@ -119,6 +125,23 @@ class Conflict:
     data: QueryDict  # what the user sent, with the versions of the rows as stored now
     changed_at: object = None  # when the row was last changed, when that is known
     changed_by: str = ""  # who changed it, when that is known
+
+
+class StaleVersion(Exception):
+    """The row changed, or is gone, since the version the editor saw: the service saved nothing."""
+
+    def __init__(self, current: models.Model | None):
+        super().__init__("stale version")
+        self.current = current  # the row as stored now, None when it was deleted
+
+
+def check_version(current: models.Model | None, version: str, fields: Iterable[str]) -> None:
+    """Raise StaleVersion when the row is gone, or its version differs from `version` (none given: never).
+
+    `current` is the row as just read under a lock; `fields` those the editor changes, which the version covers.
+    """
+    if current is None or (version and version != version_of(current, fields)):
+        raise StaleVersion(current)
 
 
 class EditConflict(Exception):

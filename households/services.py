@@ -281,11 +281,32 @@ def household_set_status(
 
 
 @transaction.atomic
-def income_record_save(*, form, user, via: str = AuditEvent.Via.WEB) -> IncomeRecord:
-    """Save a household's income of one year from its form, and what changed in the audit trail."""
-    before = audit.snapshot(form.instance)
-    record = form.save(commit=False)
+def income_record_save(
+    *,
+    household: Household,
+    year: int,
+    wage_income: int,
+    production_income: int,
+    property_income: int,
+    transfer_income: int,
+    production_costs: int,
+    household_size: int,
+    user,
+    via: str = AuditEvent.Via.WEB,
+) -> IncomeRecord:
+    """Write a household's income of one year: the year's record is created, or updated when there is one.
+
+    A household has one record a year, so writing the same year again (a resent
+    form, an import, a sync) changes that record rather than adding one. What
+    changed goes to the audit trail.
+    """
+    before = IncomeRecord.objects.select_for_update().filter(household=household, year=year).first()
+    record = copy.copy(before) if before else IncomeRecord(household=household, year=year)
+    record.wage_income, record.production_income = wage_income, production_income
+    record.property_income, record.transfer_income = property_income, transfer_income
+    record.production_costs, record.household_size = production_costs, household_size
     record.recorded_by = user
+    record.full_clean()
     record.save()
     audit.audit_record(
         actor=user,
@@ -293,7 +314,7 @@ def income_record_save(*, form, user, via: str = AuditEvent.Via.WEB) -> IncomeRe
         action=AuditEvent.Action.CHANGED if before else AuditEvent.Action.CREATED,
         instance=record,
         before=before,
-        household=record.household,
+        household=household,
     )
     return record
 

@@ -208,7 +208,7 @@ def income_edit(request, pk, year):
 def _income_form(request, household, record, default_year=None):
     form = IncomeRecordForm(request.POST or None, instance=record, household=household, default_year=default_year)
     if request.method == "POST" and form.is_valid():
-        record = services.income_record_save(form=form, user=request.user)
+        record = services.income_record_save(household=household, user=request.user, **form.cleaned_data)
         messages.success(request, _("Income of %(year)s saved.") % {"year": record.year})
         return redirect(household)
     return render(request, "households/income_form.html", {"form": form, "household": household})

@@ -1,10 +1,11 @@
 """One household, one plan: what is here keeps authorship and defaults, and never lets one edit undo another."""
 
+import copy
+
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from assistance.models import Measure, Plan
-from common.concurrency import Conflict, ConflictKind, EditConflict, RowConflict, differences, with_version
+from common.concurrency import Conflict, ConflictKind, RowConflict, check_version, differences, with_version
 from households import audit
 from households.models import AuditEvent, Household
 
@@ -15,46 +16,80 @@ def plan_default_analysis(household: Household) -> str:
     return "、".join(str(cause) for cause in causes)
 
 
-@transaction.atomic
-def plan_save(*, form, household: Household, user, via: str = AuditEvent.Via.WEB) -> Plan:
-    """Save a plan from its form, unless someone else changed or deleted it since the form was opened.
+PLAN_FIELDS = ("year", "cause_analysis", "goal")  # what an editor writes; the author is the service's
+MEASURE_FIELDS = (
+    "category",
+    "description",
+    "beneficiary",
+    "responsible",
+    "planned_date",
+    "actual_date",
+    "amount",
+    "status",
+)
 
-    As measure_save: the plan is locked and its version compared with the one
-    the form was opened with; on a mismatch nothing is saved and EditConflict
-    shows both versions. An edit writes only the fields the form edits, so that
-    what was set meanwhile elsewhere on the row (its author) stays. The author
-    is whoever writes a new plan; an existing plan keeps its own, which is empty
-    when no person wrote it (the demo, the county generator, an import).
+
+@transaction.atomic
+def plan_save(
+    *,
+    household: Household,
+    year: int,
+    cause_analysis: str,
+    goal: str,
+    plan: Plan | None = None,
+    version: str = "",
+    user,
+    via: str = AuditEvent.Via.WEB,
+) -> Plan:
+    """Write a household's plan: a new one, or `plan` unless someone changed or deleted it since `version`.
+
+    The plan is locked and its version compared with the one the editor saw
+    (common/concurrency.py); on a mismatch nothing is saved and StaleVersion
+    carries the plan as stored now. An edit writes only the editor's fields, so
+    that what was set meanwhile elsewhere on the row (its author) stays. The
+    author is whoever writes a new plan; an existing plan keeps its own, which
+    is empty when no person wrote it (the demo, the county generator, an import).
     """
-    plan = form.instance
     current = None
-    if plan.pk is not None:
+    if plan is not None:
         current = Plan.objects.select_for_update().filter(pk=plan.pk).first()
-        if current is None or form.is_stale(current):
-            raise EditConflict(_conflict(form, current, name=_("Assistance plan"), household_id=plan.household_id))
-    plan = form.save(commit=False)
-    plan.household = household
-    if current is None:  # a new plan
-        plan.created_by = user
+        check_version(current, version, PLAN_FIELDS)
+        plan = copy.copy(current)  # current stays as it was stored, for the audit trail
+    else:
+        plan = Plan(household=household, created_by=user)
+    plan.year, plan.cause_analysis, plan.goal = year, cause_analysis, goal
     plan.full_clean()
-    plan.save(update_fields=None if current is None else [*form.versioned_fields(), "updated_at"])
+    plan.save(update_fields=None if current is None else [*PLAN_FIELDS, "updated_at"])
     action = AuditEvent.Action.CHANGED if current else AuditEvent.Action.CREATED
     audit.audit_record(actor=user, via=via, action=action, instance=plan, before=current, household=household)
     return plan
 
 
 @transaction.atomic
-def measure_save(*, form, user, via: str = AuditEvent.Via.WEB) -> Measure:
-    """Save a measure from its form, unless someone else changed or deleted it since the form was opened.
+def measure_save(
+    *,
+    plan: Plan,
+    category: str,
+    description: str,
+    beneficiary=None,
+    responsible=None,
+    planned_date=None,
+    actual_date=None,
+    amount=None,
+    status: str,
+    measure: Measure | None = None,
+    version: str = "",
+    user,
+    via: str = AuditEvent.Via.WEB,
+) -> Measure:
+    """Write a measure of a plan: a new one, or `measure` unless someone changed or deleted it since `version`.
 
-    The measure is locked and its version compared with the one the form was
-    opened with (common/concurrency.py); on a mismatch nothing is saved and
-    EditConflict shows both versions. What changed goes to the audit trail,
+    As plan_save: the measure is locked, its version compared, and on a mismatch
+    nothing is saved (StaleVersion). What changed goes to the audit trail,
     compared with the measure as it was stored.
     """
-    measure = form.instance
     current = None
-    if measure.pk is not None:
+    if measure is not None:
         # With the names of its people, which the audit trail records (the lock stays on the measure alone).
         current = (
             Measure.objects.select_for_update(of=("self",))
@@ -62,18 +97,32 @@ def measure_save(*, form, user, via: str = AuditEvent.Via.WEB) -> Measure:
             .filter(pk=measure.pk)
             .first()
         )
-        if current is None or form.is_stale(current):
-            household_id = form.instance.plan.household_id
-            raise EditConflict(_conflict(form, current, name=_("Measure"), household_id=household_id))
-    measure = form.save()
+        check_version(current, version, MEASURE_FIELDS)
+        measure = copy.copy(current)  # current stays as it was stored, for the audit trail
+    else:
+        measure = Measure(plan=plan)
+    values = dict(
+        category=category,
+        description=description,
+        beneficiary=beneficiary,
+        responsible=responsible,
+        planned_date=planned_date,
+        actual_date=actual_date,
+        amount=amount,
+        status=status,
+    )
+    for name, value in values.items():
+        setattr(measure, name, value)
+    measure.full_clean()
+    measure.save()
     action = AuditEvent.Action.CHANGED if current else AuditEvent.Action.CREATED
-    household = measure.plan.household
-    audit.audit_record(actor=user, via=via, action=action, instance=measure, before=current, household=household)
+    audit.audit_record(actor=user, via=via, action=action, instance=measure, before=current, household=plan.household)
     return measure
 
 
-def _conflict(form, current: Plan | Measure | None, *, name: str, household_id: int) -> Conflict:
-    """The conflict of a one-record form: how the record changed (or that it is gone), and who changed it last."""
+def form_conflict(form, current: Plan | Measure | None, *, name: str, household_id: int) -> Conflict:
+    """The conflict of a one-record form, for the page to show: how the record changed (or that it is gone),
+    and who changed it last."""
     if current is None:
         row = RowConflict(name=name, kind=ConflictKind.DELETED)
     else:

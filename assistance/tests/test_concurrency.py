@@ -9,7 +9,7 @@ from assistance.forms import MeasureForm
 from assistance.models import Measure, MeasureStatus
 from assistance.services.plans import measure_save
 from assistance.tests.factories import MeasureFactory, PlanFactory
-from common.concurrency import EditConflict
+from common.concurrency import StaleVersion
 from common.tests.browser import sent_back
 
 pytestmark = pytest.mark.django_db
@@ -105,8 +105,8 @@ def test_the_service_checks_under_its_lock(alice, measure):
     assert form.is_valid()
     Measure.objects.filter(pk=measure.pk).update(planned_date=dt.date(2020, 6, 1))  # by any path
 
-    with pytest.raises(EditConflict):
-        measure_save(form=form, user=alice)
+    with pytest.raises(StaleVersion):
+        measure_save(plan=measure.plan, measure=measure, version=form.sent_version(), user=alice, **form.values())
 
     measure.refresh_from_db()
     assert (measure.amount, measure.planned_date) == (0, dt.date(2020, 6, 1))

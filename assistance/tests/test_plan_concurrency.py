@@ -14,9 +14,9 @@ from django.utils import translation
 
 from assistance.forms import PlanForm
 from assistance.models import Plan
-from assistance.services.plans import plan_save
+from assistance.services.plans import form_conflict, plan_save
 from assistance.tests.factories import PlanFactory
-from common.concurrency import EditConflict
+from common.concurrency import StaleVersion
 from common.tests.browser import sent_back
 from common.tests.locks import wait_until_blocked
 from households.models import AuditEvent
@@ -141,7 +141,7 @@ def test_an_edit_keeps_what_was_set_elsewhere_on_the_plan_after_the_page_was_rea
     assert form.is_valid()
     Plan.objects.filter(pk=plan.pk).update(created_by=official)
 
-    plan_save(form=form, household=plan.household, user=alice)
+    saved_from(form, plan, alice)
 
     plan.refresh_from_db()
     assert (plan.goal, plan.created_by) == ("稳定增收", official)
@@ -160,11 +160,13 @@ def test_a_plan_deleted_after_its_form_was_checked_is_a_conflict_and_is_not_writ
     assert form.is_valid()
     Plan.objects.filter(pk=plan.pk).delete()
 
-    with translation.override("en"), pytest.raises(EditConflict) as raised:
-        plan_save(form=form, household=plan.household, user=alice)
+    with pytest.raises(StaleVersion) as raised:
+        saved_from(form, plan, alice)
 
-    assert raised.value.conflict.current is None
-    [row] = raised.value.conflict.rows
+    assert raised.value.current is None
+    with translation.override("en"):
+        conflict = form_conflict(form, raised.value.current, name="Assistance plan", household_id=plan.household_id)
+    [row] = conflict.rows
     assert (row.name, row.kind) == ("Assistance plan", "deleted")
     assert not Plan.objects.exists()
 
@@ -175,12 +177,17 @@ def test_the_service_checks_under_its_lock(alice, plan):
     assert form.is_valid()
     Plan.objects.filter(pk=plan.pk).update(cause_analysis="因病致贫")  # by any path
 
-    with pytest.raises(EditConflict):
-        plan_save(form=form, household=plan.household, user=alice)
+    with pytest.raises(StaleVersion):
+        saved_from(form, plan, alice)
 
     plan.refresh_from_db()
     assert (plan.cause_analysis, plan.goal) == ("因病致贫", "")
     assert plan_events(plan) == []
+
+
+def saved_from(form: PlanForm, plan, user):
+    """What the edit page does with a valid form: the service takes its values and the version it was opened on."""
+    return plan_save(household=plan.household, plan=plan, version=form.sent_version(), user=user, **form.values())
 
 
 def _edited(plan, **changes) -> PlanForm:
@@ -206,9 +213,9 @@ def test_a_save_waits_for_a_concurrent_one_and_then_sees_it(alice, plan):
 
     def alices_save():
         try:
-            plan_save(form=form, household=plan.household, user=alice)
+            saved_from(form, plan, alice)
             outcome["result"] = "saved"
-        except EditConflict:
+        except StaleVersion:
             outcome["result"] = "conflict"
         finally:
             connections.close_all()

@@ -10,8 +10,8 @@ from assistance import selectors
 from assistance.forms import MeasureForm, PlanForm
 from assistance.models import Measure, Plan
 from assistance.resources import MissingPlanResource
-from assistance.services.plans import measure_save, plan_default_analysis, plan_save
-from common.concurrency import EditConflict
+from assistance.services.plans import form_conflict, measure_save, plan_default_analysis, plan_save
+from common.concurrency import StaleVersion
 from common.pagination import paginate
 from common.spreadsheets import export_response, wants_export
 from households.choices import HouseholdStatus
@@ -51,7 +51,7 @@ def plan_create(request, household_pk):
     initial = {"cause_analysis": plan_default_analysis(household)}
     form = PlanForm(request.POST or None, household=household, initial=initial)
     if request.method == "POST" and form.is_valid():
-        plan = plan_save(form=form, household=household, user=request.user)
+        plan = plan_save(household=household, user=request.user, **form.values())
         messages.success(request, _("Plan saved."))
         return redirect(plan)
     return _render_plan_form(request, form, household)
@@ -64,12 +64,12 @@ def plan_edit(request, pk):
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
-            plan_save(form=form, household=household, user=request.user)
-        except EditConflict as error:
-            conflict = error.conflict
-            if conflict.current is None:
+            plan_save(household=household, plan=plan, version=form.sent_version(), user=request.user, **form.values())
+        except StaleVersion as stale:
+            if stale.current is None:
                 raise Http404 from None  # deleted meanwhile: as if it had never been
-            plan = conflict.current  # shown again with the user's input over the plan as stored now
+            conflict = form_conflict(form, stale.current, name=_("Assistance plan"), household_id=household.pk)
+            plan = stale.current  # shown again with the user's input over the plan as stored now
             form = PlanForm(conflict.data, instance=plan, household=household)
         else:
             messages.success(request, _("Plan saved."))
@@ -115,12 +115,18 @@ def _measure_form(request, plan, measure):
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
-            measure_save(form=form, user=request.user)
-        except EditConflict as error:
-            conflict = error.conflict
-            if conflict.current is None:
+            measure_save(
+                plan=plan,
+                measure=measure if measure.pk else None,
+                version=form.sent_version(),
+                user=request.user,
+                **form.values(),
+            )
+        except StaleVersion as stale:
+            if stale.current is None:
                 raise Http404 from None  # deleted meanwhile: as if it had never been
-            measure = conflict.current  # shown again with the user's input over the measure as stored now
+            conflict = form_conflict(form, stale.current, name=_("Measure"), household_id=plan.household_id)
+            measure = stale.current  # shown again with the user's input over the measure as stored now
             form = MeasureForm(conflict.data, instance=measure, plan=plan)
         else:
             messages.success(request, _("Measure saved."))
