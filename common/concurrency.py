@@ -17,11 +17,11 @@ On save, a service locks the row (select_for_update), compares the version the
 form was opened with to the row's version now (`check_version`), and on a
 mismatch saves nothing and raises StaleVersion with the row as stored now. The
 service takes values, never a form; the page that sent the form turns a
-StaleVersion into an EditConflict's Conflict: the values stored now next to the
-values sent, and the sent data with the versions brought up to date, so that the
-form can be shown again with the user's input in it. Saving that form again is then a deliberate
-choice made with both versions in sight. A form sent without a version (a page
-opened before versions existed) is saved as before.
+StaleVersion into a Conflict: the values stored now next to the values sent,
+and the sent data with the versions brought up to date, so that the form can be
+shown again with the user's input in it. Saving that form again is then a
+deliberate choice made with both versions in sight. A form sent without a
+version (a page opened before versions existed) is saved as before.
 
 A form edited together with an inline formset of its rows (a household with its
 members) is stale when the parent's fields changed, or a row the form was opened
@@ -142,14 +142,6 @@ def check_version(current: models.Model | None, version: str, fields: Iterable[s
     """
     if current is None or (version and version != version_of(current, fields)):
         raise StaleVersion(current)
-
-
-class EditConflict(Exception):
-    """Someone else changed what the form edits since it was opened: nothing was saved."""
-
-    def __init__(self, conflict: Conflict):
-        super().__init__("edit conflict")
-        self.conflict = conflict
 
 
 def differences(

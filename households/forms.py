@@ -12,6 +12,7 @@ from households.choices import AssessmentItem, HouseholdStatus, MonitorKind, Pov
 from households.classification import ExitClass
 from households.models import Assessment, Household, IncomeLine, IncomeRecord, Member, Village, VillagerGroup
 from households.selectors import UNCLASSIFIED, IncomeFlag
+from households.services import MEMBER_FIELDS, MemberWrite
 
 
 class DateInput(forms.DateInput):
@@ -157,23 +158,7 @@ class MemberForm(UniqueInScopeMixin, VersionedForm):
 
     class Meta:
         model = Member
-        fields = [
-            "name",
-            "id_number",
-            "relation",
-            "ethnicity",
-            "education",
-            "student_status",
-            "health",
-            "disability_grade",
-            "work_ability",
-            "migrant_work",
-            "work_months",
-            "medical_insurance",
-            "serious_illness_insurance",
-            "pension_insurance",
-            "minimum_allowance",
-        ]
+        fields = list(MEMBER_FIELDS)  # the service compares the members' versions over the same fields
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -222,6 +207,26 @@ class MemberForm(UniqueInScopeMixin, VersionedForm):
 
 
 class BaseMemberFormSet(BaseInlineFormSet):
+    def writes(self) -> list[MemberWrite]:
+        """The members as the editor left them, for household_save: every member shown, and those added."""
+        shown = [
+            MemberWrite(
+                pk=form.instance.pk,
+                version=form.sent_version(),
+                values=form.values() if form.has_changed() else None,
+                delete=self._should_delete_form(form),
+            )
+            for form in self.initial_forms
+            # A member gone meanwhile is valid here only when this form deletes it too: nothing left to do.
+            if form.instance.pk is not None
+        ]
+        added = [
+            MemberWrite(values=form.values())
+            for form in self.extra_forms
+            if form.has_changed() and not self._should_delete_form(form)
+        ]
+        return shown + added
+
     def clean(self):
         super().clean()
         # Two forms of one member (only a tampered page sends that) share one instance: the last would

@@ -4,6 +4,7 @@ import copy
 import datetime as dt
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Role, User
 from accounts.services import Message, notify
 from common import concurrency
-from common.concurrency import Conflict, ConflictKind, EditConflict, RowConflict
+from common.concurrency import Conflict, ConflictKind, RowConflict
 from households import audit, classification, idnumbers
 from households.choices import HouseholdStatus, Relation
 from households.classification import POST_EXIT_STATUSES, yuan
@@ -50,21 +51,18 @@ CONFLICT_BLANK = ("id_number",)
 CONFLICT_RECORDS = ["households.Household", "households.Member"]  # what the form edits, as the audit names it
 
 
-def household_conflict(*, household_form, member_formset, lock: bool = False) -> Conflict | None:
-    """What changed under an edit form of an existing household since it was opened; None when nothing did.
+def household_conflict(*, household_form, member_formset) -> Conflict | None:
+    """What changed under an edit form of an existing household since it was opened, for the page to show;
+    None when nothing did.
 
-    With `lock`, the household and its members are read with select_for_update,
-    so that nobody changes them between this check and the save that follows it
-    in the same transaction. A household deleted meanwhile gives a conflict
-    whose `current` is None.
+    household_save checks the versions under its lock and writes nothing when one is stale; the page then
+    asks this for the comparison. A household deleted meanwhile gives a conflict whose `current` is None.
     """
     pk = household_form.instance.pk
     if pk is None:
         return None
     households = Household.objects.filter(pk=pk)
     members = Member.objects.filter(household_id=pk).order_by("pk")
-    if lock:
-        households, members = households.select_for_update(), members.select_for_update()
     current = households.prefetch_related(Prefetch("members", queryset=members, to_attr="stored_members")).first()
     if current is None:
         return Conflict(rows=[], current=None, data=QueryDict())
@@ -100,53 +98,119 @@ def _member_name(name) -> str:
     return _("Member %(name)s") % {"name": name or "?"}
 
 
-@transaction.atomic
-def household_save(*, household_form, member_formset, user, via: str = AuditEvent.Via.WEB) -> Household:
-    """Save a household and its members together: all of it or none of it.
+# What an editor of a household writes of each member; a member's version (common.concurrency) covers these.
+MEMBER_FIELDS = (
+    "name",
+    "id_number",
+    "relation",
+    "ethnicity",
+    "education",
+    "student_status",
+    "health",
+    "disability_grade",
+    "work_ability",
+    "migrant_work",
+    "work_months",
+    "medical_insurance",
+    "serious_illness_insurance",
+    "pension_insurance",
+    "minimum_allowance",
+)
 
-    A new household starts as unexited with a first line of status history.
-    The head is saved last so that swapping the head between two members never
-    trips the one-head constraint halfway through. What changed, members
-    deleted included, goes to the audit trail in one insert.
 
-    An edit is saved only if nobody changed the household or its members since
-    the form was opened (checked under a lock); otherwise EditConflict, and
-    nothing is saved. Only the fields the form edits are written, so that a
-    status changed meanwhile is never put back.
+@dataclass(frozen=True)
+class MemberWrite:
+    """One member as the editor left it: new (no pk), stored and kept, stored and changed, or stored and deleted.
+
+    `version` is the stored member's version as the editor saw it (common.concurrency.version_of over the
+    fields it edits); `values` are the member's fields to write, None for a stored member left as it was.
     """
-    is_new = household_form.instance.pk is None
-    if not is_new:
-        conflict = household_conflict(household_form=household_form, member_formset=member_formset, lock=True)
-        if conflict is not None:
-            raise EditConflict(conflict)
-    before = audit.snapshot(household_form.instance)
-    members_before = audit.snapshots(Member, (form.instance.pk for form in member_formset.initial_forms))
-    household = household_form.save(commit=False)
-    household.save(update_fields=None if is_new else [*household_form.versioned_fields(), "updated_at"])
-    household_form.save_m2m()
-    member_formset.instance = household
-    members = member_formset.save(commit=False)
+
+    pk: int | None = None
+    version: str = ""
+    values: dict | None = None
+    delete: bool = False
+
+
+@transaction.atomic
+def household_save(
+    *,
+    household: Household | None,
+    values: dict,
+    members: list[MemberWrite],
+    version: str = "",
+    user,
+    via: str = AuditEvent.Via.WEB,
+) -> Household:
+    """Write a household and its members together: all of it or none of it.
+
+    `household` is the stored household edited, or None for a new one; `values` its fields as the editor
+    wrote them; `members` every member the editor saw and any they added. A new household starts as
+    unexited with a first line of status history. The head is saved last so that swapping the head between
+    two members never trips the one-head constraint halfway through. What changed, members deleted
+    included, goes to the audit trail in one insert.
+
+    An edit is written only if nobody changed the household or its members since the editor's versions,
+    and no member was added that the editor never saw (checked under a lock); otherwise StaleVersion, and
+    nothing is written. Only the fields given are written, so that a status changed meanwhile stays.
+    """
+    current, stored = None, {}
+    if household is not None:
+        # With its village and group, which the audit trail names (the lock stays on the household alone).
+        current = (
+            Household.objects.select_for_update(of=("self",))
+            .select_related("village", "group")
+            .filter(pk=household.pk)
+            .first()
+        )
+        concurrency.check_version(current, version, values)
+        stored = {m.pk: m for m in Member.objects.select_for_update().filter(household=current).order_by("pk")}
+        seen = {write.pk for write in members if write.pk is not None}
+        if seen != set(stored) or any(
+            write.version and write.version != concurrency.version_of(stored[write.pk], MEMBER_FIELDS)
+            for write in members
+            if write.pk is not None
+        ):
+            raise concurrency.StaleVersion(current)
+    saved = copy.copy(current) if current else Household(status=HouseholdStatus.UNEXITED)
+    for name, value in values.items():
+        setattr(saved, name, value)
+    saved.full_clean()
+    saved.save(update_fields=None if current is None else [*values, "updated_at"])
     trail = audit.AuditTrail(actor=user, via=via)
-    if is_new:
-        trail.created(household, household=household)
+    if current is None:
+        trail.created(saved, household=saved)
     else:
-        trail.changed(before, household, household=household, fields=audit.form_fields(household_form))
-    for member in member_formset.deleted_objects:
-        # As stored, not as the deleted form left it.
-        trail.deleted(members_before.get(member.pk, member), household=household)
-        member.delete()
-    for member in sorted(members, key=lambda m: m.relation == Relation.HEAD):
-        member.household = household
+        trail.changed(current, saved, household=saved, fields=list(values))
+    written = []
+    for write in members:
+        before = stored.get(write.pk)
+        if write.delete:
+            trail.deleted(before, household=saved)
+            before.delete()
+        elif write.values is not None:
+            member = copy.copy(before) if before else Member(household=saved)
+            for name, value in write.values.items():
+                setattr(member, name, value)
+            try:  # read afresh from the ID number, never checked against the stored ones: a new number replaces them
+                facts = idnumbers.parse(idnumbers.normalise(member.id_number))
+                member.sex, member.birth_date = facts.sex, facts.birth_date
+            except ValidationError:
+                pass  # full_clean names what is wrong with the number
+            member.full_clean(exclude=["household"])  # the one-head rule is the whole household's, checked below
+            written.append((before, member))
+    for before, member in sorted(written, key=lambda pair: pair[1].relation == Relation.HEAD):
         member.save()
-    for member in members:
-        if member.pk in members_before:
-            trail.changed(members_before[member.pk], member, household=household)
+        if before is None:
+            trail.created(member, household=saved)
         else:
-            trail.created(member, household=household)
-    if is_new:
-        household_history_start(household=household, user=user)
+            trail.changed(before, member, household=saved)
+    if Member.objects.filter(household=saved, relation=Relation.HEAD).count() != 1:
+        raise ValidationError(_("A household has exactly one head."))
+    if current is None:
+        household_history_start(household=saved, user=user)
     trail.record()
-    return household
+    return saved
 
 
 def household_history_start(*, household: Household, user) -> StatusChange:

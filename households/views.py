@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from common.concurrency import EditConflict
+from common.concurrency import StaleVersion
 from common.pagination import paginate, query_without_page
 from common.spreadsheets import export_response, wants_export
 from households import panels, selectors, services
@@ -109,11 +109,21 @@ def _household_form(request, household):
         revealed = _member_of(household, request.POST["reveal"])
         services.id_numbers_reveal(members=[revealed], user=request.user, purpose="edit")
     elif request.method == "POST":
-        try:
-            if all([form.is_valid(), members.is_valid()]):
-                household = services.household_save(household_form=form, member_formset=members, user=request.user)
-                messages.success(request, _("Household %(number)s saved.") % {"number": household.number})
-                return redirect(household)
+        if all([form.is_valid(), members.is_valid()]):
+            try:
+                saved = services.household_save(
+                    household=household if household.pk else None,
+                    values=form.values(),
+                    members=members.writes(),
+                    version=form.sent_version(),
+                    user=request.user,
+                )
+            except StaleVersion:  # changed since the form was opened: nothing saved, both versions shown
+                conflict = services.household_conflict(household_form=form, member_formset=members)
+            else:
+                messages.success(request, _("Household %(number)s saved.") % {"number": saved.number})
+                return redirect(saved)
+        else:
             services.out_of_scope_values_record(
                 user=request.user,
                 household=household,
@@ -121,8 +131,6 @@ def _household_form(request, household):
             )
             # A form can be invalid because of what changed meanwhile (a member deleted): that is said first.
             conflict = services.household_conflict(household_form=form, member_formset=members)
-        except EditConflict as error:
-            conflict = error.conflict
     if conflict is not None:
         household, form, members = _reopened(request, conflict)
     cancel_url = household.get_absolute_url() if household.pk else reverse("households:list")

@@ -13,7 +13,7 @@ from django.db import connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from common.concurrency import EditConflict
+from common.concurrency import StaleVersion
 from common.tests.browser import sent_back
 from common.tests.locks import wait_until_blocked
 from households import idnumbers
@@ -164,11 +164,18 @@ def test_a_save_that_finds_the_household_changed_under_its_lock_saves_nothing(al
     assert members.is_valid()
     Household.objects.filter(pk=household.pk).update(address="东风村5组")  # someone else, by any path
 
-    with pytest.raises(EditConflict):
-        household_save(household_form=form, member_formset=members, user=alice)
+    with pytest.raises(StaleVersion):
+        saved_from(form, members, household, alice)
 
     household.refresh_from_db()
     assert household.address == "东风村5组"
+
+
+def saved_from(form, members, household, user):
+    """What the edit page does with a valid form: the service takes its values and the versions it was opened on."""
+    return household_save(
+        household=household, values=form.values(), members=members.writes(), version=form.sent_version(), user=user
+    )
 
 
 def _unbound_data(household, user) -> dict:
@@ -335,9 +342,9 @@ def test_a_save_waits_for_a_concurrent_one_and_then_sees_it(alice, household):
 
     def alices_save():
         try:
-            household_save(household_form=form, member_formset=members, user=alice)
+            saved_from(form, members, household, alice)
             outcome["result"] = "saved"
-        except EditConflict:
+        except StaleVersion:
             outcome["result"] = "conflict"
         finally:
             connections.close_all()
