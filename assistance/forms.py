@@ -33,6 +33,7 @@ from assistance.models import (
 )
 from assistance.selectors import flagged_loans_filter
 from assistance.services.guarantee import ROLES_FOR
+from assistance.services.plans import MEASURE_FIELDS, PLAN_FIELDS
 from common.concurrency import VersionedForm
 from households.choices import AssignmentRole, Relation
 from households.forms import DateInput
@@ -62,7 +63,7 @@ class AssignmentForm(forms.Form):
 class PlanForm(VersionedForm):
     class Meta:
         model = Plan
-        fields = ["year", "cause_analysis", "goal"]
+        fields = list(PLAN_FIELDS)  # what plan_save writes and compares versions over
         widgets = {"cause_analysis": forms.Textarea(attrs={"rows": 4}), "goal": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, household, **kwargs):
@@ -82,16 +83,7 @@ class PlanForm(VersionedForm):
 class MeasureForm(VersionedForm):
     class Meta:
         model = Measure
-        fields = [
-            "category",
-            "description",
-            "beneficiary",
-            "responsible",
-            "planned_date",
-            "actual_date",
-            "amount",
-            "status",
-        ]
+        fields = list(MEASURE_FIELDS)  # what measure_save writes and compares versions over
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "planned_date": DateInput(),
