@@ -4,9 +4,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from assistance.models import Measure, Plan
+from audit import trail as audit
+from audit.models import AuditEvent
 from common.concurrency import Conflict, ConflictKind, EditConflict, RowConflict, differences, with_version
-from households import audit
-from households.models import AuditEvent, Household
+from households.models import Household
 
 
 def plan_default_analysis(household: Household) -> str:

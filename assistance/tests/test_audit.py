@@ -10,8 +10,8 @@ from django.urls import reverse
 from accounts.models import Role
 from assistance.models import Measure, Plan
 from assistance.tests.factories import MeasureFactory, PlanFactory
+from audit.models import AuditEvent
 from households.choices import AssignmentRole
-from households.models import AuditEvent
 from households.tests.factories import AssignmentFactory, MemberFactory, UserFactory
 from households.tests.test_audit import form_data, formset_data
 

@@ -16,10 +16,10 @@ from assistance.forms import PlanForm
 from assistance.models import Plan
 from assistance.services.plans import plan_save
 from assistance.tests.factories import PlanFactory
+from audit.models import AuditEvent
 from common.concurrency import EditConflict
 from common.tests.browser import sent_back
 from common.tests.locks import wait_until_blocked
-from households.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -19,9 +19,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from households import audit, idnumbers, services
+from audit import trail as audit
+from audit.models import AccessEvent, AuditEvent
+from households import idnumbers, services
 from households.choices import Relation
-from households.models import AccessEvent, AuditEvent, Household, ImportBatch, Member
+from households.models import Household, ImportBatch, Member
 from households.roster import batches
 from households.tests import roster_workbooks as rw
 from households.tests.factories import (
