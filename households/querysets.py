@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Reach
+from accounts.models import Reach, scope_of
 from accounts.querysets import ScopedQuerySet
 
 

@@ -13,7 +13,7 @@ from assistance.tests.factories import MeasureFactory, PlanFactory
 from audit.models import AuditEvent
 from households.choices import AssignmentRole
 from households.tests.factories import AssignmentFactory, MemberFactory, UserFactory
-from households.tests.test_audit import form_data, formset_data
+from audit.tests.test_trail import form_data, formset_data
 
 pytestmark = pytest.mark.django_db
 
@@ -151,7 +151,7 @@ def test_saving_a_measure_costs_the_same_queries_however_many_fields_changed(cli
 
     assert len(many) == len(one)
     assert [
-        sum(sql.startswith('INSERT INTO "households_auditevent"') for sql in queries) for queries in (one, many)
+        sum(sql.startswith('INSERT INTO "audit_auditevent"') for sql in queries) for queries in (one, many)
     ] == [
         1,
         1,
