@@ -463,7 +463,16 @@ class TrailAdmin(ReadOnlyHistoryAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(TrailAdmin):
-    list_display = ("at", "action", "record_type", "object_repr", "household_link", "actor_link", "via", "import_batch_id")
+    list_display = (
+        "at",
+        "action",
+        "record_type",
+        "object_repr",
+        "household_link",
+        "actor_link",
+        "via",
+        "import_batch_id",
+    )
     list_filter = ("via", "action", ActorFilter, HouseholdEventFilter)
     search_fields = ("=household_number", "=actor__username")
     list_select_related = ("actor",)

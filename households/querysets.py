@@ -5,7 +5,6 @@ into filters. Views, forms, exports, admin pages and jobs all start here, so a
 user with no scope sees nothing and out-of-scope rows are simply not found.
 """
 
-from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 

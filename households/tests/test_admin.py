@@ -7,11 +7,11 @@ from django.utils import timezone
 
 from accounts.models import Role
 from audit.models import AuditEvent
+from audit.tests.test_trail import admin_data, form_data, formset_data
 from households.choices import HouseholdStatus, MonitorKind
 from households.models import Household, Target
 from households.services import target_fix
 from households.tests.factories import TownFactory, UserFactory, VillageFactory, poor_household, record_status
-from audit.tests.test_trail import admin_data, form_data, formset_data
 
 pytestmark = pytest.mark.django_db
 
