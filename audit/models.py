@@ -27,6 +27,16 @@ class AdministratorsOnlyQuerySet(ScopedQuerySet):
         return Q() if scope.reach is Reach.EVERYTHING else None
 
 
+class AuditEventQuerySet(AdministratorsOnlyQuerySet):
+    def dated_steps_of(self, model, pks):
+        """The dated steps (those with a business date) of some records of one model, whoever reads them.
+
+        Not scoped: the caller passes records it has already scoped (a project's timeline shows its
+        steps to whoever may see the project), and gets nothing else of the trail.
+        """
+        return self.filter(object_type=model._meta.label, object_id__in=pks, effective_on__isnull=False)
+
+
 def _named(label: str, pk):
     """The record a plain key names, if it still exists (one query); for the admin and for tests."""
     if pk is None:
@@ -84,7 +94,7 @@ class AuditEvent(models.Model):
     effective_on = models.DateField(_("effective date"), null=True, blank=True)
     import_batch_id = models.PositiveBigIntegerField(_("roster import ID"), null=True, blank=True, db_index=True)
 
-    objects = AdministratorsOnlyQuerySet.as_manager()
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("change history entry")
@@ -94,8 +104,13 @@ class AuditEvent(models.Model):
             models.Index(fields=["household_id", "-at", "-id"], name="audit_event_household_time"),
             models.Index(fields=["actor", "-at", "-id"], name="audit_event_actor_time"),
             models.Index(fields=["-at", "-id"], name="audit_event_time"),
-            # A record's own history, e.g. a project's timeline.
+            # A record's own history, e.g. a project's timeline; and the dated steps of a month.
             models.Index(fields=["object_type", "object_id"], name="audit_event_object"),
+            models.Index(
+                fields=["object_type", "effective_on"],
+                name="audit_event_dated_steps",
+                condition=Q(effective_on__isnull=False),
+            ),
         ]
 
     def __str__(self):

@@ -140,13 +140,24 @@ class AuditTrail:
     _pending: list[_Pending] = field(default_factory=list)
     _labels: dict[tuple[Any, Any], str] = field(default_factory=dict)
 
-    def created(self, instance, *, household: Any, reason: str | None = None) -> None:
+    def created(
+        self,
+        instance,
+        *,
+        household: Any,
+        reason: str | None = None,
+        effective_on: dt.date | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         raw = {}
         for f in tracked_fields(type(instance)):
             value = self._value(instance, f)
             if value not in EMPTY:
                 raw[f.name] = (None, value)
-        self._add(instance, Action.CREATED, household, raw, reason)
+        for name, value in (extra or {}).items():
+            if value not in EMPTY:
+                raw[name] = (None, value)
+        self._add(instance, Action.CREATED, household, raw, reason, effective_on)
 
     def changed(
         self,
@@ -249,7 +260,7 @@ class AuditTrail:
                     f = p.model._meta.get_field(name)
                 except FieldDoesNotExist:
                     continue
-                if f.is_relation:
+                if f.is_relation and not f.many_to_many:
                     for value in pair:
                         if value is not None and (f.related_model, value) not in self._labels:
                             wanted[f.related_model].add(value)
@@ -267,7 +278,7 @@ class AuditTrail:
             f = p.model._meta.get_field(name)
         except FieldDoesNotExist:  # a change that is no field of the record (`extra`)
             return json_value(value)
-        if f.is_relation:
+        if f.is_relation and not f.many_to_many:  # many-to-many values come as `extra`, already readable
             return self._labels.get((f.related_model, value), f"#{value}")
         if (masked := MASKED_FIELDS.get((p.instance_label, name))) is not None:
             return masked(value)
@@ -308,7 +319,7 @@ def record(
         action = Action.CREATED if before is None else Action.CHANGED
     trail = AuditTrail(actor=actor, via=via, reason=reason, import_batch=import_batch)
     if action == Action.CREATED:
-        trail.created(instance, household=household)
+        trail.created(instance, household=household, effective_on=effective_on)
     elif action == Action.DELETED:
         trail.deleted(instance, household=household)
     else:

@@ -167,12 +167,13 @@ def household_history_start(*, household: Household, user) -> StatusChange:
 
 
 @transaction.atomic
-def assessment_record(*, assessment: Assessment, user) -> Assessment:
+def assessment_record(*, assessment: Assessment, user, via: str = AuditEvent.Via.WEB) -> Assessment:
     """Record a 2W3G assessment; the newest one by date drives the household's compliance."""
     household = Household.objects.select_for_update().get(pk=assessment.household_id)
     assessment.assessed_by = user
     assessment.full_clean()
     assessment.save()
+    audit.record(actor=user, via=via, instance=assessment, household=household)
     latest = household.assessments.order_by("-assessed_on", "-pk").first()
     if household.latest_assessment_id != latest.pk:
         household.latest_assessment = latest
