@@ -20,7 +20,7 @@ from audit.models import AuditEvent
 from households.models import Household, Member
 
 
-def household_of(record) -> Household | None:
+def _household_of(record) -> Household | None:
     """The household a programme's record belongs to, directly or through a member; None for a village's record."""
     if getattr(record, "household_id", None) is not None:
         return record.household
@@ -34,7 +34,7 @@ def programme_save(*, form, user, via: str = AuditEvent.Via.WEB):
     """Save a programme's valid ModelForm (the specs' default save) and record what it changed."""
     before = trail.snapshot(form.instance)
     record = form.save()
-    trail.record(actor=user, via=via, instance=record, before=before, household=household_of(record))
+    trail.record(actor=user, via=via, instance=record, before=before, household=_household_of(record))
     return record
 
 
@@ -58,7 +58,7 @@ def welfare_job_save(*, job: WelfareJob, user=None, via: str = AuditEvent.Via.WE
     job.full_clean()
     before = trail.snapshot(job)
     job.save()
-    trail.record(actor=user, via=via, instance=job, before=before, household=household_of(job))
+    trail.record(actor=user, via=via, instance=job, before=before, household=_household_of(job))
     return job
 
 
@@ -99,5 +99,5 @@ def pv_share_save(*, share: PVShare, user=None, via: str = AuditEvent.Via.WEB) -
         )
     before = trail.snapshot(share)
     share.save()
-    trail.record(actor=user, via=via, instance=share, before=before, household=household_of(share))
+    trail.record(actor=user, via=via, instance=share, before=before, household=_household_of(share))
     return share
