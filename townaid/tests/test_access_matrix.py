@@ -334,7 +334,6 @@ ADMIN_MODELS = {
     "visits.visitflag":                "403",
     "infrastructure.milestonedeadline": "ok",
     "infrastructure.project":          "403",
-    "infrastructure.projectevent":     "403",
     "infrastructure.milestoneflag":    "403",
 }
 # fmt: on
