@@ -125,7 +125,7 @@ def loan_create(*, loan: Loan, user, via: str = AuditEvent.Via.WEB) -> Loan:
 @transaction.atomic
 def loan_update(*, loan: Loan, user=None, via: str = AuditEvent.Via.WEB) -> Loan:
     """Save changes to a loan; new terms rewrite the schedule, which is refused once anything was repaid."""
-    stored = Loan.objects.select_for_update().select_related("household", "borrower").get(pk=loan.pk)
+    stored = Loan.objects.select_for_update(of=("self",)).select_related("household").get(pk=loan.pk)
     changed = [name for name in Loan.TERM_FIELDS if getattr(stored, name) != getattr(loan, name)]
     if changed and stored.repayments.exists():
         raise ValidationError(
@@ -167,7 +167,7 @@ def loan_record_repayment(
     *, loan: Loan, paid_on: dt.date, amount: Decimal, user, via: str = AuditEvent.Via.WEB
 ) -> Repayment:
     """Record a repayment and allocate it to the oldest unpaid instalments; the last one repays the loan."""
-    loan = Loan.objects.select_for_update().select_related("household").get(pk=loan.pk)
+    loan = Loan.objects.select_for_update(of=("self",)).select_related("household").get(pk=loan.pk)
     unpaid = list(loan.instalments.unpaid().order_by("number"))
     owed = sum((instalment.amount_owed for instalment in unpaid), ZERO)
     last = loan.repayments.order_by("-paid_on").values_list("paid_on", flat=True).first()
