@@ -5,6 +5,7 @@ Every view is tried by its owner, a colleague and an outsider: the cadre of
 plus the town official and a responsible person.
 """
 
+import contextlib
 import importlib
 import io
 import os
@@ -21,9 +22,27 @@ from households.tests import factories
 # ---------------------------------------------------------------- the suite's shape
 
 
+def uses_the_demo(item) -> bool:
+    return "demo_town" in getattr(item, "fixturenames", ())
+
+
+def is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    flushes = bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+    return flushes or bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's order: plain database tests, transactional ones, the rest
 def pytest_collection_modifyitems(config, items):
-    """Tests on the demo town run last, so that the one town seeded for them is never seen by any other test."""
-    items.sort(key=lambda item: "demo_town" in item.fixturenames)  # a stable sort keeps each group's order
+    """The tests on the demo town run together, after the other plain database tests and before any that flush.
+
+    So the one town seeded for them (demo_town) is seen by no other test, and it is seeded while the data
+    migrations' rows (visit rules, deadlines) are there, which a transactional test's flush takes away.
+    """
+    demo = [item for item in items if uses_the_demo(item)]
+    rest = [item for item in items if not uses_the_demo(item)]
+    at = next((n for n, item in enumerate(rest) if is_transactional(item)), len(rest))
+    items[:] = rest[:at] + demo + rest[at:]
 
 
 def skip_here_fail_in_ci(reason: str):
@@ -37,6 +56,8 @@ def pytest_runtest_setup(item):
     """A test marked postgresql runs on PostgreSQL only (skip_here_fail_in_ci elsewhere)."""
     if item.get_closest_marker("postgresql") and connection.vendor != "postgresql":
         skip_here_fail_in_ci(f"needs PostgreSQL; the test database is {connection.vendor} (set DATABASE_URL)")
+    if uses_the_demo(item) and _DEMO_GONE:
+        pytest.fail("the demo town is gone: the tests on it must run together (pytest_collection_modifyitems)")
 
 
 @pytest.fixture
@@ -60,19 +81,40 @@ def worker_database_url(transactional_db) -> str:
     return f"postgres://{credentials}{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{quote(db['NAME'], safe='')}"
 
 
+_DEMO: list[contextlib.ExitStack] = []  # the open transaction that holds the demo town while it is there
+_DEMO_GONE: list[bool] = []  # once it went, it stays gone for the run
+
+
 @pytest.fixture(scope="session")
 def demo_town(django_db_setup, django_db_blocker):
-    """The demo town as `seed_demo` loads it, seeded once for the whole session (it takes most of a minute).
+    """The demo town as `seed_demo` loads it, seeded once for the whole run (it takes most of a minute).
 
-    It lives in a transaction rolled back at the session's end; each test runs in a savepoint inside it, so
-    nothing a test does is seen by the next. The tests that use it run after every other test
-    (pytest_collection_modifyitems), since until then the town would be in every test's database.
+    It lives in a transaction rolled back after the last test that uses it (pytest_runtest_teardown), so no
+    other test sees it; each test runs in a savepoint inside it, so nothing a test does is seen by the next.
     """
-    with django_db_blocker.unblock(), transaction.atomic():
-        out = io.StringIO()
-        call_command("seed_demo", stdout=out)
-        yield out.getvalue()
+    stack = contextlib.ExitStack()
+    stack.enter_context(django_db_blocker.unblock())
+    stack.enter_context(transaction.atomic())
+    _DEMO.append(stack)
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    yield out.getvalue()
+    _demo_town_away()
+
+
+def _demo_town_away():
+    if _DEMO:
         transaction.set_rollback(True)
+        _DEMO.pop().close()
+        _DEMO_GONE.append(True)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After the last test on the demo town, and the module fixtures built on it, the town goes."""
+    yield
+    if uses_the_demo(item) and (nextitem is None or not uses_the_demo(nextitem)):
+        _demo_town_away()
 
 
 # ---------------------------------------------------------------- the small town
