@@ -141,8 +141,8 @@ class Section:
     heading: str | Promise = ""
 
 
-def save_form(form):
-    return form.save()
+def save_form(form, *, user):
+    return services.programme_save(form=form, user=user)
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,8 @@ class ProgrammeSpec:
     sections: tuple[Section, ...] = ()
     belongs_to: str = ""  # VILLAGE (asked first, unless the user has one), HOUSEHOLD (asked by number), or ""
     detail_selector: Callable | None = None  # (user=, pk=) -> one record; the list selector's by default
-    save: Callable = save_form  # (valid form) -> the saved record, e.g. a service that checks more
+    # (valid form, user=) -> the saved record, recorded in the audit trail; e.g. a service that checks more
+    save: Callable = save_form
     menu_label: str | Promise = ""  # the main menu's entry; the title by default
 
     @property
@@ -265,7 +266,7 @@ WELFARE_JOB = ProgrammeSpec(
     filter=forms.WelfareJobFilter,
     list_selector=selectors.welfare_job_list,
     belongs_to=VILLAGE,
-    save=lambda form: services.welfare_job_save(job=form.instance),
+    save=lambda form, *, user: services.welfare_job_save(job=form.instance, user=user),
     export=column_map(
         WelfareJob,
         member=text_field("member__name", _("Member")),

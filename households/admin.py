@@ -14,13 +14,13 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from households import audit, services
+from audit import trail as audit
+from audit.models import AccessEvent, AuditEvent
+from households import services
 from households.choices import HouseholdStatus
 from households.models import (
-    AccessEvent,
     Assessment,
     Assignment,
-    AuditEvent,
     Classification,
     Household,
     ImportBatch,
@@ -463,10 +463,19 @@ class TrailAdmin(ReadOnlyHistoryAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(TrailAdmin):
-    list_display = ("at", "action", "record_type", "object_repr", "household_link", "actor_link", "via", "import_batch")
+    list_display = (
+        "at",
+        "action",
+        "record_type",
+        "object_repr",
+        "household_link",
+        "actor_link",
+        "via",
+        "import_batch_id",
+    )
     list_filter = ("via", "action", ActorFilter, HouseholdEventFilter)
     search_fields = ("=household_number", "=actor__username")
-    list_select_related = ("actor", "import_batch")
+    list_select_related = ("actor",)
     fields = (
         "at",
         "actor",
@@ -506,10 +515,10 @@ class AuditEventAdmin(TrailAdmin):
 
 @admin.register(AccessEvent)
 class AccessEventAdmin(TrailAdmin):
-    list_display = ("at", "kind", "user_link", "household_link", "member", "purpose", "detail_text")
+    list_display = ("at", "kind", "user_link", "household_link", "member_id", "purpose", "detail_text")
     list_filter = ("kind", UserFilter, HouseholdEventFilter)
     search_fields = ("=household_number", "=user__username")
-    list_select_related = ("user", "member")
+    list_select_related = ("user",)
     user_field = "user"
     fields = ("at", "user", "kind", "household_link", "member", "purpose", "detail_text")
     readonly_fields = fields

@@ -2,7 +2,8 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from households import audit, idnumbers
+from audit import trail
+from households import idnumbers
 from households.choices import AssessmentItem, HouseholdStatus, PovertyCause
 from households.models import Household, Village, VillagerGroup
 from households.selectors import failing_any_filter, failing_item_filter, household_search
@@ -49,7 +50,7 @@ class HouseholdFilter(django_filters.FilterSet):
         if idnumbers.is_valid(value):
             # A search by a whole ID number confirms a guess at the digits a mask hides, a few dozen
             # guesses from a member's age: so it is logged as a reveal would be.
-            audit.access_record_id_search(user=self.user, id_number=idnumbers.normalise(value))
+            trail.access_record_id_search(user=self.user, id_number=idnumbers.mask(idnumbers.normalise(value)))
         return household_search(queryset, value)
 
     def filter_failing(self, queryset, name, value):

@@ -5,11 +5,11 @@ into filters. Views, forms, exports, admin pages and jobs all start here, so a
 user with no scope sees nothing and out-of-scope rows are simply not found.
 """
 
-from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Reach, scope_of
+from accounts.querysets import ScopedQuerySet
 
 
 def _open_assignments_of(user_id):
@@ -60,20 +60,6 @@ def village_filter(scope, prefix: str = "") -> Q | None:
         case Reach.ASSIGNED:
             return Q(**{f"{prefix}pk__in": _open_assignments_of(scope.user_id).values("household__village_id")})
     return None
-
-
-class ScopedQuerySet(models.QuerySet):
-    """visible_to / editable_by for a model; subclasses say how a scope reaches their rows."""
-
-    def scope_filter(self, scope) -> Q | None:
-        raise NotImplementedError
-
-    def visible_to(self, user):
-        q = self.scope_filter(scope_of(user))
-        return self.none() if q is None else self.filter(q)
-
-    def editable_by(self, user):
-        return self.visible_to(user) if scope_of(user).can_edit else self.none()
 
 
 class TownQuerySet(ScopedQuerySet):

@@ -18,15 +18,15 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from accounts.services import Message, notify
+from audit import trail as audit
+from audit.models import AccessEvent, AuditEvent
 from common import concurrency
 from common.concurrency import Conflict, ConflictKind, RowConflict
-from households import audit, classification, idnumbers
+from households import classification, idnumbers
 from households.choices import HouseholdStatus, Relation
 from households.classification import POST_EXIT_STATUSES, yuan
 from households.models import (
-    AccessEvent,
     Assessment,
-    AuditEvent,
     Classification,
     Household,
     IncomeLine,
@@ -231,12 +231,13 @@ def household_history_start(*, household: Household, user) -> StatusChange:
 
 
 @transaction.atomic
-def assessment_record(*, assessment: Assessment, user) -> Assessment:
+def assessment_record(*, assessment: Assessment, user, via: str = AuditEvent.Via.WEB) -> Assessment:
     """Record a 2W3G assessment; the newest one by date drives the household's compliance."""
     household = Household.objects.select_for_update().get(pk=assessment.household_id)
     assessment.assessed_by = user
     assessment.full_clean()
     assessment.save()
+    audit.record(actor=user, via=via, instance=assessment, household=household)
     latest = household.assessments.order_by("-assessed_on", "-pk").first()
     if household.latest_assessment_id != latest.pk:
         household.latest_assessment = latest
@@ -393,7 +394,7 @@ def id_numbers_reveal(*, members: list[Member], user, purpose: str) -> None:
             AccessEvent(
                 user=user,
                 kind=AccessEvent.Kind.ID_REVEALED,
-                member=m,
+                member_id=m.pk,
                 household_id=m.household_id,
                 household_number=m.household.number,
                 purpose=purpose,
@@ -419,7 +420,7 @@ def out_of_scope_values_record(*, user, household: Household, clashes: list) -> 
         AccessEvent(
             user=user,
             kind=AccessEvent.Kind.OUT_OF_SCOPE_VALUE,
-            household=clash.household,
+            household_id=clash.household.pk,
             household_number=clash.household.number,
             purpose=clash.field,
             detail={"form": household.number if household.pk else "", "field": clash.field},

@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from accounts.models import Reach, scope_of
 from households.admin import ReadOnlyHistoryAdmin
-from infrastructure.models import MilestoneDeadline, MilestoneFlag, Project, ProjectDocument, ProjectEvent
+from infrastructure.models import MilestoneDeadline, MilestoneFlag, Project, ProjectDocument
 
 
 @admin.register(MilestoneDeadline)
@@ -22,17 +22,6 @@ class MilestoneDeadlineAdmin(admin.ModelAdmin):
         return self.has_module_permission(request)
 
     has_change_permission = has_add_permission = has_delete_permission = has_view_permission
-
-
-class ProjectEventInline(admin.TabularInline):
-    model = ProjectEvent
-    extra = 0
-    fields = ("happened_on", "from_status", "to_status", "reason", "by", "at")
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class ProjectDocumentInline(admin.TabularInline):
@@ -55,14 +44,7 @@ class ProjectAdmin(ReadOnlyHistoryAdmin):
     search_fields = ("name", "contractor")
     list_select_related = ("village",)
     raw_id_fields = ("beneficiaries",)
-    inlines = [ProjectEventInline, ProjectDocumentInline]
-
-
-@admin.register(ProjectEvent)
-class ProjectEventAdmin(ReadOnlyHistoryAdmin):
-    list_display = ("project", "from_status", "to_status", "happened_on", "by", "at")
-    list_filter = ("to_status",)
-    list_select_related = ("project", "by")
+    inlines = [ProjectDocumentInline]  # its steps are in the change history (audit)
 
 
 @admin.register(MilestoneFlag)

@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import User
+from audit.models import AuditEvent
 from households.models import Household
 from infrastructure.deadlines import load_deadlines
 from infrastructure.models import (
@@ -29,7 +30,6 @@ from infrastructure.models import (
     Milestone,
     MilestoneDeadline,
     Project,
-    ProjectEvent,
     Status,
 )
 from infrastructure.services import infrastructure_flag
@@ -270,19 +270,26 @@ def _store(built: list[Built], households, official, rng) -> None:
     for entry in built:
         events.append(_event(entry.project, "", Status.PLANNED, entry.created_on, "", official))
         events += [_event(entry.project, *step, official) for step in entry.steps]
-    ProjectEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
-    for event in events:
-        event.at = _moment(event.happened_on)
-    ProjectEvent.objects.bulk_update(events, ["at"], batch_size=BATCH_SIZE)
+    AuditEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
 
 
 def _milestone_of(status: str) -> str:
     return next(m for m in Milestone if m.status == status)
 
 
-def _event(project, from_status, to_status, on, reason, official) -> ProjectEvent:
-    return ProjectEvent(
-        project=project, from_status=from_status, to_status=to_status, happened_on=on, reason=reason, by=official
+def _event(project, from_status, to_status, on, reason, official) -> AuditEvent:
+    """A dated step of the project's history, as project_save and project_advance record it, dated back."""
+    return AuditEvent(
+        at=_moment(on),
+        actor=official,
+        via=AuditEvent.Via.COMMAND,
+        object_type=Project._meta.label,
+        object_id=project.pk,
+        object_repr=str(project)[:200],
+        action=AuditEvent.Action.STATUS_CHANGED if from_status else AuditEvent.Action.CREATED,
+        changes={"status": [from_status or None, to_status]},
+        reason=reason,
+        effective_on=on,
     )
 
 

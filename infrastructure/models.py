@@ -2,7 +2,7 @@
 
 A project is planned, then declared (申报), construction starts (开工), it is
 completed (完工) and accepted (验收), or it is cancelled with a reason. Each
-milestone's actual date is kept on the project, each step as a ProjectEvent.
+milestone's actual date is kept on the project, each step in the audit trail (a dated step).
 The deadlines are data (MilestoneDeadline, one per year and milestone) that
 administrators edit; the daily job raises a MilestoneFlag for each milestone
 that is late or due soon and clears it once the milestone is reached.
@@ -234,31 +234,6 @@ class Project(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
-
-
-class ProjectEvent(models.Model):
-    """One step of a project's status, kept for good: from, to, on which day, why, by whom and when it was recorded."""
-
-    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
-    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
-    happened_on = models.DateField(_("date"))
-    reason = models.TextField(_("reason or note"), blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    at = models.DateTimeField(_("recorded at"), auto_now_add=True)
-
-    objects = ProjectChildQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("project event")
-        verbose_name_plural = _("project events")
-        ordering = ["project_id", "happened_on", "pk"]
-        indexes = [models.Index(fields=["project", "happened_on"], name="projectevent_project_date")]
-
-    def __str__(self):
-        return f"{self.project}: {self.from_status or '-'} -> {self.to_status} {self.happened_on:%Y-%m-%d}"
 
 
 class DocumentKind(models.TextChoices):

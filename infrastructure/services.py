@@ -1,5 +1,6 @@
 """Writes of the infrastructure app: saving a project, moving it along its milestones, its documents, the daily job."""
 
+import copy
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.services import Message, notify_flags_once
+from audit import trail
+from audit.models import AuditEvent
 from infrastructure.deadlines import Deadlines, Light, LightConditions, load_deadlines, milestone_light
 from infrastructure.models import (
     MILESTONE_OF_STATUS,
@@ -21,7 +24,6 @@ from infrastructure.models import (
     MilestoneFlag,
     Project,
     ProjectDocument,
-    ProjectEvent,
     Status,
     next_status,
 )
@@ -34,13 +36,16 @@ FLAG_OF_LIGHT = {Light.LATE: FlagKind.LATE, Light.DUE_SOON: FlagKind.DUE_SOON}
 
 
 @transaction.atomic
-def project_save(*, project: Project, beneficiaries, documents=(), user) -> Project:
+def project_save(*, project: Project, beneficiaries, documents=(), user, via: str = AuditEvent.Via.WEB) -> Project:
     """Create or update a project with its beneficiary households and any new documents.
 
     The beneficiaries must live in the project's village. A new project starts
-    planned, and its history starts with its creation.
+    planned, and its history (the dated steps of the audit trail) starts with its
+    creation, dated today. The beneficiaries are recorded by household number.
     """
     creating = project.pk is None
+    before = trail.snapshot(project)
+    served_before = [] if creating else sorted(project.beneficiaries.values_list("number", flat=True))
     if creating:
         project.created_by = user
     outside = [h.number for h in beneficiaries if h.village_id != project.village_id]
@@ -51,27 +56,33 @@ def project_save(*, project: Project, beneficiaries, documents=(), user) -> Proj
     project.full_clean()
     project.save()
     project.beneficiaries.set(beneficiaries)
-    for upload in documents:
-        document_add(project=project, upload=upload, user=user)
+    served = sorted(h.number for h in beneficiaries)
+    events = trail.AuditTrail(actor=user, via=via)
     if creating:
-        ProjectEvent.objects.create(
-            project=project, from_status="", to_status=Status.PLANNED, happened_on=timezone.localdate(), by=user
-        )
+        events.created(project, household=None, effective_on=timezone.localdate(), extra={"beneficiaries": served})
+    else:
+        events.changed(before, project, household=None, extra={"beneficiaries": (served_before, served)})
+    events.record()
+    for upload in documents:
+        document_add(project=project, upload=upload, user=user, via=via)
     return project
 
 
 @transaction.atomic
-def project_advance(*, project: Project, to_status: str, on: dt.date, user, reason: str = "") -> Project:
+def project_advance(
+    *, project: Project, to_status: str, on: dt.date, user, reason: str = "", via: str = AuditEvent.Via.WEB
+) -> Project:
     """Move a project one step along planned -> declared -> under construction -> completed -> accepted, or cancel it.
 
     No step may be skipped or taken back; the date may not be in the future nor
     before the milestone reached last; cancelling needs a reason and is refused
-    once a project is accepted. Each step is kept as a ProjectEvent, and
+    once a project is accepted. Each step is kept in the audit trail (STATUS_CHANGED,
+    dated `on`, the day it happened, which may be before the day it is recorded), and
     reaching a milestone clears its flag at once. The project row is locked, so
     two officials recording the same step at once store it once.
     """
     locked = Project.objects.select_for_update().get(pk=project.pk)
-    from_status = locked.status
+    before = copy.copy(locked)
     reason = reason.strip()
     _check_step(locked, to_status, on, reason)
     now = timezone.now()
@@ -85,8 +96,14 @@ def project_advance(*, project: Project, to_status: str, on: dt.date, user, reas
     locked.status = to_status
     locked.full_clean()
     locked.save()
-    ProjectEvent.objects.create(
-        project=locked, from_status=from_status, to_status=to_status, happened_on=on, reason=reason, by=user
+    trail.record(
+        actor=user,
+        via=via,
+        instance=locked,
+        before=before,
+        action=AuditEvent.Action.STATUS_CHANGED,
+        reason=reason,
+        effective_on=on,
     )
     return locked
 
@@ -129,20 +146,22 @@ def _label(status: str) -> str:
 # ---------------------------------------------------------------- documents
 
 
-def document_add(*, project: Project, upload, user) -> ProjectDocument:
+def document_add(*, project: Project, upload, user, via: str = AuditEvent.Via.WEB) -> ProjectDocument:
     """Store an upload already checked by forms.DocumentsField (kind and size set on it)."""
     document = ProjectDocument(
         project=project, name=upload.name[-200:], kind=upload.kind, size=upload.size, uploaded_by=user
     )
     document.file.save(upload.name, upload, save=False)
     document.save()
+    trail.record(actor=user, via=via, instance=document)
     return document
 
 
 @transaction.atomic
-def document_delete(*, document: ProjectDocument) -> None:
+def document_delete(*, document: ProjectDocument, user=None, via: str = AuditEvent.Via.WEB) -> None:
     """Delete the row now and the file once the deletion is committed (a rollback keeps both)."""
     storage, name = document.file.storage, document.file.name
+    trail.record(actor=user, via=via, instance=document, action=AuditEvent.Action.DELETED)
     document.delete()
     transaction.on_commit(lambda: storage.delete(name))
 

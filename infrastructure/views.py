@@ -195,6 +195,6 @@ def document(request, pk):
 @require_POST
 def document_delete(request, pk):
     doc = get_object_or_404(ProjectDocument.objects.changeable_by(request.user).select_related("project"), pk=pk)
-    services.document_delete(document=doc)
+    services.document_delete(document=doc, user=request.user)
     messages.success(request, _("Document %(name)s deleted.") % {"name": doc.name})
     return redirect(doc.project)

@@ -81,7 +81,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from households import audit
+from audit import trail as audit
 
 PREFIX = "townaid"
 STAMP = "%Y%m%d-%H%M%S"

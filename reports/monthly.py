@@ -23,14 +23,15 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from assistance.models import Instalment
 from households.choices import HouseholdStatus
 from households.models import FIRST_REGISTRY_YEAR, StatusChange
+from infrastructure import selectors as infrastructure_selectors
 from infrastructure.deadlines import Deadlines, Light, load_deadlines, milestone_states, project_light
-from infrastructure.models import MILESTONE_DATE_FIELDS, PROGRESSION, MilestoneFlag, Project, ProjectEvent, Status
+from infrastructure.models import MILESTONE_DATE_FIELDS, PROGRESSION, MilestoneFlag, Project, Status
 from infrastructure.models import FlagKind as MilestoneFlagKind
 from visits.models import FlagKind as VisitFlagKind
 from visits.models import Visit, VisitFlag
@@ -512,26 +513,36 @@ def _step_rank(status: str) -> int:
 
 
 def _project_events(user, window: _Window) -> tuple[ProjectEventLine, ...]:
+    # The steps are in the audit trail, which names its project by key: the project's names come
+    # in the same query, and only projects the user may see are asked for.
+    project = Project.objects.filter(pk=OuterRef("object_id"))
     events = (
-        ProjectEvent.objects.visible_to(user)
-        .filter(happened_on__range=(window.first, window.last))
-        .select_related("project__village", "by")
-        .order_by("happened_on", "project__village__name", "project__name", "pk")
-    )
-    return tuple(
-        ProjectEventLine(
-            project_id=event.project_id,
-            project=event.project.name,
-            village=event.project.village.name,
-            year=event.project.year,
-            from_status=event.from_status,
-            to_status=event.to_status,
-            happened_on=event.happened_on,
-            reason=event.reason,
-            by=str(event.by) if event.by else "",
+        infrastructure_selectors.project_steps(Project.objects.visible_to(user).values("pk"))
+        .filter(effective_on__range=(window.first, window.last))
+        .annotate(
+            project_name=Subquery(project.values("name")[:1]),
+            village_name=Subquery(project.values("village__name")[:1]),
+            project_year=Subquery(project.values("year")[:1]),
         )
-        for event in events
+        .order_by("effective_on", "village_name", "project_name", "pk")
     )
+    lines = []
+    for event in events:
+        step = infrastructure_selectors.ProjectStep.of(event)
+        lines.append(
+            ProjectEventLine(
+                project_id=event.object_id,
+                project=event.project_name,
+                village=event.village_name,
+                year=event.project_year,
+                from_status=step.from_status,
+                to_status=step.to_status,
+                happened_on=step.happened_on,
+                reason=step.reason,
+                by=str(step.by) if step.by else "",
+            )
+        )
+    return tuple(lines)
 
 
 def _lights(user, window: _Window, deadlines: Deadlines) -> tuple[LightCount, ...]:

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "accounts",
+    "audit",
     "households",
     "assistance",
     "visits",

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.services import Message, notify_flags_once
+from audit import trail
+from audit.models import AuditEvent
 from households.choices import AssessmentItem
 from households.models import Assessment, Assignment, Household
 from households.services import assessment_record
@@ -30,13 +32,19 @@ BATCH_SIZE = 1000
 
 @transaction.atomic
 def visit_log(
-    *, visit: Visit, user, verdicts: dict[str, tuple[bool, str]] | None = None, photos=()
+    *,
+    visit: Visit,
+    user,
+    verdicts: dict[str, tuple[bool, str]] | None = None,
+    photos=(),
+    via: str = AuditEvent.Via.WEB,
 ) -> tuple[Visit, bool]:
     """Store a visit once, however often it is sent; record a 2W3G change; clear the flags it answers.
 
     `visit` is unsaved, with its client_key. `verdicts` maps each 2W3G item the
     visitor checked to (passes, note); `photos` are re-encoded image files.
-    Returns the stored visit and whether this call created it.
+    Returns the stored visit and whether this call created it; only a visit created is recorded
+    in the audit trail (with its photos, in one insert), a repeat of the same form is not.
     """
     existing = Visit.objects.filter(client_key=visit.client_key).first()
     if existing is not None:
@@ -57,12 +65,15 @@ def visit_log(
             visit.save()
     except IntegrityError:  # the same form, sent twice at once: the other request stored it
         return Visit.objects.get(client_key=visit.client_key), False
+    events = trail.AuditTrail(actor=user, via=via)
     for photo in photos:
-        VisitPhoto.objects.create(visit=visit, image=photo)
+        events.created(VisitPhoto.objects.create(visit=visit, image=photo), household=household)
     if verdicts:
-        visit.assessment = _record_changed_verdicts(household, visit, verdicts, user)
+        visit.assessment = _record_changed_verdicts(household, visit, verdicts, user, via)
         if visit.assessment is not None:
             visit.save(update_fields=["assessment"])
+    events.created(visit, household=household)
+    events.record()
     _clear_flags_answered_by(visit, timezone.now())
     return visit, True
 
@@ -131,7 +142,7 @@ def _check(visit: Visit, household: Household) -> None:
         raise ValidationError(errors)
 
 
-def _record_changed_verdicts(household, visit, verdicts, user) -> Assessment | None:
+def _record_changed_verdicts(household, visit, verdicts, user, via) -> Assessment | None:
     """A new assessment when what the visitor found differs from the latest one; the unchecked items carry over."""
     latest = household.latest_assessment
     fields = {}
@@ -147,7 +158,7 @@ def _record_changed_verdicts(household, visit, verdicts, user) -> Assessment | N
     if not changed:
         return None
     return assessment_record(
-        assessment=Assessment(household=household, assessed_on=visit.visited_on, **fields), user=user
+        assessment=Assessment(household=household, assessed_on=visit.visited_on, **fields), user=user, via=via
     )
 
 

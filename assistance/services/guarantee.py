@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
-from households import audit
+from audit import trail as audit
+from audit.models import AuditEvent
 from households.choices import AssignmentRole
-from households.models import Assignment, AuditEvent, Household, SupportUnit
+from households.models import Assignment, Household, SupportUnit
 
 # A responsible person is a public official; a contact person works in the village.
 ROLES_FOR = {

@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assistance.models import Instalment, InstalmentFlag, Loan, Repayment, RepaymentMethod
+from audit import trail
+from audit.models import AuditEvent
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -110,19 +112,20 @@ def _monthly(amount: Decimal, term_months: int, monthly_rate: Decimal, method: s
 
 
 @transaction.atomic
-def loan_create(*, loan: Loan, user) -> Loan:
-    """Record a new loan and write its instalment schedule."""
+def loan_create(*, loan: Loan, user, via: str = AuditEvent.Via.WEB) -> Loan:
+    """Record a new loan and write its instalment schedule (derived from the loan's terms, so not in the trail)."""
     loan.created_by = user
     loan.full_clean()
     loan.save()
     _write_schedule(loan)
+    trail.record(actor=user, via=via, instance=loan, household=loan.household)
     return loan
 
 
 @transaction.atomic
-def loan_update(*, loan: Loan) -> Loan:
+def loan_update(*, loan: Loan, user=None, via: str = AuditEvent.Via.WEB) -> Loan:
     """Save changes to a loan; new terms rewrite the schedule, which is refused once anything was repaid."""
-    stored = Loan.objects.select_for_update().get(pk=loan.pk)
+    stored = Loan.objects.select_for_update(of=("self",)).select_related("household").get(pk=loan.pk)
     changed = [name for name in Loan.TERM_FIELDS if getattr(stored, name) != getattr(loan, name)]
     if changed and stored.repayments.exists():
         raise ValidationError(
@@ -133,6 +136,7 @@ def loan_update(*, loan: Loan) -> Loan:
     if changed:
         loan.instalments.all().delete()
         _write_schedule(loan)
+    trail.record(actor=user, via=via, instance=loan, before=stored, household=stored.household)
     return loan
 
 
@@ -159,9 +163,11 @@ def _write_schedule(loan: Loan) -> None:
 
 
 @transaction.atomic
-def loan_record_repayment(*, loan: Loan, paid_on: dt.date, amount: Decimal, user) -> Repayment:
+def loan_record_repayment(
+    *, loan: Loan, paid_on: dt.date, amount: Decimal, user, via: str = AuditEvent.Via.WEB
+) -> Repayment:
     """Record a repayment and allocate it to the oldest unpaid instalments; the last one repays the loan."""
-    loan = Loan.objects.select_for_update().get(pk=loan.pk)
+    loan = Loan.objects.select_for_update(of=("self",)).select_related("household").get(pk=loan.pk)
     unpaid = list(loan.instalments.unpaid().order_by("number"))
     owed = sum((instalment.amount_owed for instalment in unpaid), ZERO)
     last = loan.repayments.order_by("-paid_on").values_list("paid_on", flat=True).first()
@@ -195,9 +201,14 @@ def loan_record_repayment(*, loan: Loan, paid_on: dt.date, amount: Decimal, user
             instalment.paid_on, instalment.flag = paid_on, InstalmentFlag.NONE
         touched.append(instalment)
     Instalment.objects.bulk_update(touched, ["amount_paid", "paid_on", "flag"])
+    events = trail.AuditTrail(actor=user, via=via)
+    events.created(repayment, household=loan.household)
     if amount == owed:
+        repaid = Loan(pk=loan.pk, repaid_on=None)
         loan.repaid_on = paid_on
         loan.save(update_fields=["repaid_on", "updated_at"])
+        events.changed(repaid, loan, household=loan.household, fields=["repaid_on"])
+    events.record()  # one insert; the instalments it paid follow from it and are not listed
     return repayment
 
 

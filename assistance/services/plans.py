@@ -5,9 +5,10 @@ import copy
 from django.db import transaction
 
 from assistance.models import Measure, Plan
-from common.concurrency import Conflict, ConflictKind, RowConflict, check_version, differences, with_version
-from households import audit
-from households.models import AuditEvent, Household
+from audit import trail as audit
+from audit.models import AuditEvent
+from common.concurrency import check_version
+from households.models import Household
 
 
 def plan_default_analysis(household: Household) -> str:
@@ -118,22 +119,3 @@ def measure_save(
     action = AuditEvent.Action.CHANGED if current else AuditEvent.Action.CREATED
     audit.audit_record(actor=user, via=via, action=action, instance=measure, before=current, household=plan.household)
     return measure
-
-
-def form_conflict(form, current: Plan | Measure | None, *, name: str, household_id: int) -> Conflict:
-    """The conflict of a one-record form, for the page to show: how the record changed (or that it is gone),
-    and who changed it last."""
-    if current is None:
-        row = RowConflict(name=name, kind=ConflictKind.DELETED)
-    else:
-        row = RowConflict(name=name, kind=ConflictKind.CHANGED, differences=differences(form, current))
-    changed_at, changed_by = audit.last_recorded_change(
-        household_id=household_id, object_types=[form.instance._meta.label], object_id=form.instance.pk
-    )
-    return Conflict(
-        rows=[row],
-        current=current,
-        data=with_version(form.data, form, current),
-        changed_at=changed_at or (current.updated_at if current else None),
-        changed_by=changed_by,
-    )

@@ -1,4 +1,5 @@
-"""Writes to the programmes whose rules span several rows: welfare jobs and photovoltaic income shares.
+"""Writes to the programmes: any programme's form (programme_save), and those whose rules span several rows,
+welfare jobs and photovoltaic income shares. Every one of them records its change in the audit trail.
 
 Both rules ("one post at a time", "shares never exceed the income") are checks
 against other rows, so two requests at once could each pass them alone; the
@@ -14,11 +15,31 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from assistance.models import PVIncome, PVShare, WelfareJob
-from households.models import Member
+from audit import trail
+from audit.models import AuditEvent
+from households.models import Household, Member
+
+
+def _household_of(record) -> Household | None:
+    """The household a programme's record belongs to, directly or through a member; None for a village's record."""
+    if getattr(record, "household_id", None) is not None:
+        return record.household
+    if getattr(record, "member_id", None) is not None:
+        return record.member.household
+    return None
 
 
 @transaction.atomic
-def welfare_job_save(*, job: WelfareJob) -> WelfareJob:
+def programme_save(*, form, user, via: str = AuditEvent.Via.WEB):
+    """Save a programme's valid ModelForm (the specs' default save) and record what it changed."""
+    before = trail.snapshot(form.instance)
+    record = form.save()
+    trail.record(actor=user, via=via, instance=record, before=before, household=_household_of(record))
+    return record
+
+
+@transaction.atomic
+def welfare_job_save(*, job: WelfareJob, user=None, via: str = AuditEvent.Via.WEB) -> WelfareJob:
     """Save a public-welfare job; a member holds at most one post at any time."""
     Member.objects.select_for_update().filter(pk=job.member_id).first()
     # Overlap first: it names the post already held, where the open-post constraint could only say "one".
@@ -35,7 +56,9 @@ def welfare_job_save(*, job: WelfareJob) -> WelfareJob:
             }
         )
     job.full_clean()
+    before = trail.snapshot(job)
     job.save()
+    trail.record(actor=user, via=via, instance=job, before=before, household=_household_of(job))
     return job
 
 
@@ -47,7 +70,7 @@ def _shared(income: PVIncome, *, excluding: PVShare | None = None) -> Decimal:
 
 
 @transaction.atomic
-def pv_income_save(*, income: PVIncome) -> PVIncome:
+def pv_income_save(*, income: PVIncome, user=None, via: str = AuditEvent.Via.WEB) -> PVIncome:
     """Save a station-year's income; it cannot drop below what has already been shared out."""
     if income.pk:
         PVIncome.objects.select_for_update().get(pk=income.pk)
@@ -57,12 +80,14 @@ def pv_income_save(*, income: PVIncome) -> PVIncome:
                 {"income": _("%(shared)s yuan of this income has already been shared out.") % {"shared": shared}}
             )
     income.full_clean()
+    before = trail.snapshot(income)
     income.save()
+    trail.record(actor=user, via=via, instance=income, before=before)  # a station's, shared out to households
     return income
 
 
 @transaction.atomic
-def pv_share_save(*, share: PVShare) -> PVShare:
+def pv_share_save(*, share: PVShare, user=None, via: str = AuditEvent.Via.WEB) -> PVShare:
     """Save a household's share of a station-year's income, never letting the shares exceed the income."""
     income = PVIncome.objects.select_for_update().get(pk=share.income_id)
     share.income = income
@@ -72,5 +97,7 @@ def pv_share_save(*, share: PVShare) -> PVShare:
         raise ValidationError(
             {"amount": _("Only %(remaining)s yuan of this income is left to share.") % {"remaining": remaining}}
         )
+    before = trail.snapshot(share)
     share.save()
+    trail.record(actor=user, via=via, instance=share, before=before, household=_household_of(share))
     return share

@@ -10,10 +10,10 @@ from django.urls import reverse
 from accounts.models import Role
 from assistance.models import Measure, Plan
 from assistance.tests.factories import MeasureFactory, PlanFactory
+from audit.models import AuditEvent
+from audit.tests.test_trail import form_data, formset_data
 from households.choices import AssignmentRole
-from households.models import AuditEvent
 from households.tests.factories import AssignmentFactory, MemberFactory, UserFactory
-from households.tests.test_audit import form_data, formset_data
 
 pytestmark = pytest.mark.django_db
 
@@ -150,9 +150,7 @@ def test_saving_a_measure_costs_the_same_queries_however_many_fields_changed(cli
     )
 
     assert len(many) == len(one)
-    assert [
-        sum(sql.startswith('INSERT INTO "households_auditevent"') for sql in queries) for queries in (one, many)
-    ] == [
+    assert [sum(sql.startswith('INSERT INTO "audit_auditevent"') for sql in queries) for queries in (one, many)] == [
         1,
         1,
     ]

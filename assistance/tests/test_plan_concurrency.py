@@ -14,12 +14,13 @@ from django.utils import translation
 
 from assistance.forms import PlanForm
 from assistance.models import Plan
-from assistance.services.plans import form_conflict, plan_save
+from assistance.services.plans import plan_save
 from assistance.tests.factories import PlanFactory
+from assistance.views.plans import form_conflict
+from audit.models import AuditEvent
 from common.concurrency import StaleVersion
 from common.tests.browser import sent_back
 from common.tests.locks import wait_until_blocked
-from households.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

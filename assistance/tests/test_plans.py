@@ -6,9 +6,9 @@ from django.utils import timezone
 
 from assistance.models import Measure, MeasureStatus, Plan
 from assistance.tests.factories import MeasureFactory, PlanFactory
+from audit.models import AuditEvent
 from common.tests.browser import sent_back
 from households.choices import HouseholdStatus
-from households.models import AuditEvent
 from households.tests.factories import HouseholdFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db

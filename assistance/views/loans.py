@@ -62,7 +62,7 @@ def loan_create(request):
     return form_page(
         request,
         form=form,
-        save=lambda form: services.loan_create(loan=form.instance, user=request.user),
+        save=lambda form, *, user: services.loan_create(loan=form.instance, user=user),
         title=_("New loan"),
         cancel_url=household.get_absolute_url(),
         context={"household": household},
@@ -75,7 +75,7 @@ def loan_edit(request, pk):
     return form_page(
         request,
         form=form,
-        save=lambda form: services.loan_update(loan=form.instance),
+        save=lambda form, *, user: services.loan_update(loan=form.instance, user=user),
         title=_("Edit loan"),
         cancel_url=loan.get_absolute_url(),
         context={"household": loan.household, "help": _("Changing the terms rewrites the instalment schedule.")},
@@ -86,8 +86,8 @@ def loan_repay(request, pk):
     loan = get_object_or_404(Loan.objects.editable_by(request.user).select_related("household"), pk=pk)
     form = RepaymentForm(request.POST or None)
 
-    def record(form):
-        services.loan_record_repayment(loan=loan, user=request.user, **form.cleaned_data)
+    def record(form, *, user):
+        services.loan_record_repayment(loan=loan, user=user, **form.cleaned_data)
         return loan
 
     return form_page(

@@ -10,8 +10,9 @@ from assistance import selectors
 from assistance.forms import MeasureForm, PlanForm
 from assistance.models import Measure, Plan
 from assistance.resources import MissingPlanResource
-from assistance.services.plans import form_conflict, measure_save, plan_default_analysis, plan_save
-from common.concurrency import StaleVersion
+from assistance.services.plans import measure_save, plan_default_analysis, plan_save
+from audit import trail as audit
+from common.concurrency import Conflict, ConflictKind, RowConflict, StaleVersion, differences, with_version
 from common.pagination import paginate
 from common.spreadsheets import export_response, wants_export
 from households.choices import HouseholdStatus
@@ -145,3 +146,22 @@ def _year(request) -> int:
     except ValueError:
         return this_year
     return year if FIRST_REGISTRY_YEAR <= year <= LAST_PLAUSIBLE_YEAR else this_year
+
+
+def form_conflict(form, current: Plan | Measure | None, *, name: str, household_id: int) -> Conflict:
+    """The conflict of a one-record form, for the page to show: how the record changed (or that it is gone),
+    and who changed it last."""
+    if current is None:
+        row = RowConflict(name=name, kind=ConflictKind.DELETED)
+    else:
+        row = RowConflict(name=name, kind=ConflictKind.CHANGED, differences=differences(form, current))
+    changed_at, changed_by = audit.last_recorded_change(
+        household_id=household_id, object_types=[form.instance._meta.label], object_id=form.instance.pk
+    )
+    return Conflict(
+        rows=[row],
+        current=current,
+        data=with_version(form.data, form, current),
+        changed_at=changed_at or (current.updated_at if current else None),
+        changed_by=changed_by,
+    )

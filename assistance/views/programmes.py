@@ -50,10 +50,10 @@ def list_page(request, *, filterset, template, resource, title, filename: str, c
 
 
 def form_page(request, *, form, save, title, cancel_url, context=None):
-    """Show the form; on a valid POST call `save(form)` and go to what it returns."""
+    """Show the form; on a valid POST call `save(form, user=)` (a service, which records) and go to what it returns."""
     if request.method == "POST" and form.is_valid():
         try:
-            saved = save(form)
+            saved = save(form, user=request.user)
         except ValidationError as error:
             add_errors(form, error)
         else:
@@ -172,8 +172,8 @@ def new_record_owner(request, spec: ProgrammeSpec) -> dict | None:
 # ---------------------------------------------------------------- photovoltaic income, shared out by station-year
 
 
-def _save_income(form):
-    return services.pv_income_save(income=form.instance)
+def _save_income(form, *, user):
+    return services.pv_income_save(income=form.instance, user=user)
 
 
 def pv_income_create(request, station_pk):
@@ -200,8 +200,8 @@ def pv_income_edit(request, pk):
     )
 
 
-def _save_share(form):
-    return services.pv_share_save(share=form.instance).income
+def _save_share(form, *, user):
+    return services.pv_share_save(share=form.instance, user=user).income
 
 
 def _share_form(request, *, income, share=None):

@@ -27,6 +27,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from accounts.models import User
+from audit.models import AuditEvent
 from households.choices import (
     Attribute,
     HouseholdStatus,
@@ -68,7 +69,6 @@ from households.demo.plan import (
 )
 from households.models import (
     Assessment,
-    AuditEvent,
     Household,
     Member,
     StatusChange,

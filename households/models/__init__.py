@@ -6,7 +6,6 @@ too, although the assistance app manages it, because the scoping choke point
 needs it and arrows point one way (accounts <- households <- assistance).
 """
 
-from households.models.audit import AccessEvent, AuditEvent
 from households.models.geography import (
     FIRST_REGISTRY_YEAR,
     LAST_PLAUSIBLE_YEAR,
@@ -27,10 +26,8 @@ __all__ = [
     "FIRST_REGISTRY_YEAR",
     "LAST_PLAUSIBLE_YEAR",
     "MAX_AMOUNT",
-    "AccessEvent",
     "Assessment",
     "Assignment",
-    "AuditEvent",
     "Classification",
     "Household",
     "HouseholdImport",

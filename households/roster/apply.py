@@ -15,9 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households import audit
+from audit import trail as audit
+from audit.models import AuditEvent
 from households.choices import HouseholdStatus
-from households.models import AuditEvent, Household, HouseholdImport, Member, StatusChange, VillagerGroup
+from households.models import Household, HouseholdImport, Member, StatusChange, VillagerGroup
 from households.roster.validate import CREATED, UNCHANGED, UPDATED, Plan
 
 BATCH_SIZE = 500

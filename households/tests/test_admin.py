@@ -6,11 +6,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
+from audit.models import AuditEvent
+from audit.tests.test_trail import admin_data, form_data, formset_data
 from households.choices import HouseholdStatus, MonitorKind
-from households.models import AuditEvent, Household, Target
+from households.models import Household, Target
 from households.services import target_fix
 from households.tests.factories import TownFactory, UserFactory, VillageFactory, poor_household, record_status
-from households.tests.test_audit import admin_data, form_data, formset_data
 
 pytestmark = pytest.mark.django_db
 

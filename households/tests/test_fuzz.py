@@ -16,6 +16,7 @@ from django.urls import reverse
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from audit.models import AuditEvent
 from common.tests.browser import sent_back
 from households import idnumbers
 from households.choices import (
@@ -30,7 +31,7 @@ from households.choices import (
     WorkAbility,
 )
 from households.forms import HouseholdForm, MemberForm, MemberFormSet
-from households.models import AuditEvent, Household, Member, StatusChange
+from households.models import Household, Member, StatusChange
 from households.tests.factories import HouseholdFactory, MemberFactory, VillagerGroupFactory, valid_id_number
 from townaid.tests.fuzzing import (
     checkbox,

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from accounts.models import Role
+from audit.models import AuditEvent
 from households.models import (
-    AuditEvent,
     Household,
     HouseholdImport,
     ImportBatch,

@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
 from django.utils import timezone, translation
 
+from audit.models import AuditEvent
 from households.choices import HouseholdStatus
-from households.models import AuditEvent, Household, Target, TargetHousehold
+from households.models import Household, Target, TargetHousehold
 from households.services import target_cohort, target_fix, target_refusal
 from households.tests.factories import (
     HouseholdFactory,

@@ -4,10 +4,11 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from audit.models import AccessEvent
 from common.tests.browser import sent_back
 from households import idnumbers
 from households.choices import AssessmentItem, HouseholdStatus, Relation
-from households.models import AccessEvent, Assessment, Household, Member, StatusChange
+from households.models import Assessment, Household, Member, StatusChange
 from households.tests.factories import (
     AssessmentFactory,
     AssignmentFactory,

@@ -7,6 +7,7 @@ counted from the database and reckoned from today, the day the demo was loaded.
 
 import io
 import itertools
+from collections import defaultdict
 
 import pytest
 from django.core.management import call_command
@@ -16,7 +17,8 @@ from django.utils import timezone
 from accounts.models import Notification, User
 from households.models import Target, Village
 from infrastructure.deadlines import Light, load_deadlines, milestone_states, project_light
-from infrastructure.models import Category, Milestone, MilestoneDeadline, MilestoneFlag, Project, ProjectEvent, Status
+from infrastructure.models import Category, Milestone, MilestoneDeadline, MilestoneFlag, Project, Status
+from infrastructure.selectors import ProjectStep, project_steps
 from infrastructure.services import infrastructure_flag
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_town")]
@@ -86,8 +88,11 @@ def test_no_milestone_is_in_the_future_and_every_project_fits_its_status():
 
 
 def test_every_project_has_the_history_of_its_steps():
-    for project in Project.objects.prefetch_related("events"):
-        events = list(project.events.all())
+    steps = defaultdict(list)
+    for event in project_steps(Project.objects.values("pk")):
+        steps[event.object_id].append(ProjectStep.of(event))
+    for project in Project.objects.all():
+        events = steps[project.pk]
         assert (events[0].from_status, events[0].to_status) == ("", Status.PLANNED)
         assert events[-1].to_status == project.status
         for before, after in itertools.pairwise(events):
@@ -99,7 +104,7 @@ def test_every_project_has_the_history_of_its_steps():
                 assert project.reached_on(milestone) == event.happened_on
             else:
                 assert (project.cancelled_on, project.cancel_reason) == (event.happened_on, event.reason)
-    assert not ProjectEvent.objects.filter(at__date__gt=TODAY).exists()
+    assert not project_steps(Project.objects.values("pk")).filter(at__date__gt=TODAY).exists()
 
 
 def test_every_project_serves_households_of_its_own_village_registered_by_its_year_some_poor_in_2020():
@@ -144,6 +149,7 @@ def test_running_the_daily_job_again_changes_nothing():
 
 
 def test_a_second_seed_demo_adds_no_project():
-    counts = (Project.objects.count(), ProjectEvent.objects.count(), MilestoneDeadline.objects.count())
+    steps = project_steps(Project.objects.values("pk"))
+    counts = (Project.objects.count(), steps.count(), MilestoneDeadline.objects.count())
     call_command("seed_demo", stdout=io.StringIO())
-    assert (Project.objects.count(), ProjectEvent.objects.count(), MilestoneDeadline.objects.count()) == counts
+    assert (Project.objects.count(), steps.count(), MilestoneDeadline.objects.count()) == counts

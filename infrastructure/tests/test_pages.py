@@ -6,10 +6,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from households.choices import HouseholdStatus
 from households.tests.factories import HouseholdFactory, MemberFactory, TownFactory, VillageFactory
 from infrastructure.household_panels import project_panel
-from infrastructure.models import Category, Milestone, MilestoneDeadline, Project, ProjectEvent, Status
+from infrastructure.models import Category, Milestone, MilestoneDeadline, Project, Status
+from infrastructure.selectors import ProjectStep, project_steps
 from infrastructure.services import infrastructure_flag
 from infrastructure.tests.factories import ProjectFactory, deadlines_for
 
@@ -187,7 +189,14 @@ def test_the_detail_page_runs_a_fixed_number_of_queries(client, official, mine, 
     def grow():
         household = HouseholdFactory(village=mine.village)
         mine.beneficiaries.add(household)
-        ProjectEvent.objects.create(project=mine, to_status=Status.PLANNED, happened_on=TODAY, by=official)
+        AuditEvent.objects.create(
+            object_type="infrastructure.Project",
+            object_id=mine.pk,
+            action=AuditEvent.Action.CREATED,
+            changes={"status": [None, Status.PLANNED]},
+            effective_on=TODAY,
+            actor=official,
+        )
 
     grow()
     client.force_login(official)
@@ -235,7 +244,7 @@ def test_an_official_picks_a_village_then_creates_a_project_for_some_of_its_hous
     project = Project.objects.get()
     assert response.url == project.get_absolute_url()
     assert (project.village, project.status, list(project.beneficiaries.all())) == (dongfeng, Status.PLANNED, [served])
-    assert project.events.get().to_status == Status.PLANNED
+    assert ProjectStep.of(project_steps([project.pk]).get()).to_status == Status.PLANNED
 
 
 def test_a_household_of_another_village_is_not_a_valid_beneficiary(client, official, dongfeng, hongqi_household):
@@ -305,7 +314,7 @@ def test_an_official_records_the_next_step_and_it_is_kept(client, official, mine
     assert response.url == mine.get_absolute_url()
     mine.refresh_from_db()
     assert (mine.status, mine.declared_on) == (Status.DECLARED, TODAY)
-    assert ProjectEvent.objects.get(project=mine).by == official
+    assert project_steps([mine.pk]).get().actor == official
 
 
 def test_a_refused_step_is_explained_on_the_form(client, official, mine):

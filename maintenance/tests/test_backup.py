@@ -229,7 +229,7 @@ def restore_events(db) -> list[dict]:
     """The AuditEvents of restores in a database, read without the ORM (which knows only the test database)."""
     with db.cursor() as cursor:
         cursor.execute(
-            "SELECT via, actor_id, object_repr, changes, reason FROM households_auditevent "
+            "SELECT via, actor_id, object_repr, changes, reason FROM audit_auditevent "
             "WHERE object_type = 'maintenance.Backup'"
         )
         rows = cursor.fetchall()
@@ -269,11 +269,11 @@ def test_a_backup_restored_into_a_scratch_database_has_every_row_and_upload_and_
     }
     restored = row_counts(scratch.connection)
     # The restore added one row of its own: its AuditEvent (and moved that table's sequence on).
-    assert restored.pop("households_auditevent") == source.pop("households_auditevent") + 1
+    assert restored.pop("audit_auditevent") == source.pop("audit_auditevent") + 1
     assert restored == source
     restored_sequences, source_sequences = sequences(scratch.connection), sequences(connection)
     for table_sequences in (restored_sequences, source_sequences):
-        table_sequences.pop("households_auditevent_id_seq", None)
+        table_sequences.pop("audit_auditevent_id_seq", None)
     assert restored_sequences == source_sequences
     assert files_under(restored_media) == files_under(Path(settings.MEDIA_ROOT)), "the uploads are those of the backup"
     assert sorted(path.name for path in restored_media.iterdir()) == ["rosters", "visit-photos"], "no folder left over"

@@ -10,6 +10,7 @@ infrastructure app's own daily job.
 import datetime as dt
 from decimal import Decimal
 
+from audit.models import AuditEvent
 from infrastructure.deadlines import load_deadlines
 from infrastructure.demo import (
     BUDGETS,
@@ -29,7 +30,6 @@ from infrastructure.models import (
     Milestone,
     MilestoneDeadline,
     Project,
-    ProjectEvent,
     Status,
 )
 from infrastructure.services import infrastructure_flag
@@ -41,6 +41,10 @@ PROJECT_FIELDS = (
     "id", "village_id", "year", "category", "name", "description", "budget", "funding_source", "contractor", "status",
     "declared_on", "started_on", "completed_on", "accepted_on", "cancelled_on", "cancel_reason", "created_by_id",
     "created_at",
+)  # fmt: skip
+# A project's steps are dated steps of the audit trail, as project_save and project_advance record them.
+STEP_FIELDS = (
+    "actor_id", "via", "object_type", "object_id", "object_repr", "action", "changes", "reason", "effective_on", "at"
 )  # fmt: skip
 GROUPS = ("一组", "二组", "三组", "四组", "五组", "六组")
 
@@ -62,17 +66,16 @@ def create_projects(county: County) -> None:
                 projects.append(
                     project_row(pk, village, year, category, n, steps, created_on, official, rng, county.now)
                 )
+                name = projects[-1][4]
                 events += [
-                    (pk, before, after, on, reason, official, min(moment(on, RECORDED_AT), county.now))
+                    (pk, name, before, after, on, reason, official, min(moment(on, RECORDED_AT), county.now))
                     for before, after, on, reason in [("", Status.PLANNED, created_on, ""), *steps]
                 ]
                 low, high = SHARE_SERVED[category]
                 served = rng.sample(village.homes, round(len(village.homes) * rng.uniform(low, high)))
                 links += [(pk, h.pk) for h in served]
     writer.write(Project, PROJECT_FIELDS, projects)
-    writer.write(
-        ProjectEvent, ("project_id", "from_status", "to_status", "happened_on", "reason", "by_id", "at"), events
-    )
+    writer.write(AuditEvent, STEP_FIELDS, (step_row(*event) for event in events))
     writer.write(Project.beneficiaries.through, ("project_id", "household_id"), links)
     run = infrastructure_flag(on=today)
     county.say(f"  milestone flags raised: {run.raised:,}")
@@ -120,6 +123,12 @@ def project_steps(due_by, year: int, created_on: dt.date, today: dt.date, rng, *
         on = max(min(last + dt.timedelta(days=rng.randint(5, 40)), today), last)
         steps.append((PROGRESSION[len(steps)], Status.CANCELLED, on, cancel))
     return steps
+
+
+def step_row(pk, name, before, after, on, reason, official, at) -> tuple:
+    action = AuditEvent.Action.STATUS_CHANGED if before else AuditEvent.Action.CREATED
+    changes = {"status": [before or None, after]}
+    return official, AuditEvent.Via.COMMAND, Project._meta.label, pk, name[:200], action, changes, reason, on, at
 
 
 def project_row(pk, village: VillageRef, year, category, n, steps, created_on, official, rng, now) -> tuple:

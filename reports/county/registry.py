@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from assistance.demo import GIVEN, UNITS
 from assistance.demo import SURNAMES as HELPER_SURNAMES
+from audit.models import AuditEvent
 from households import classification, idnumbers
 from households.choices import AssessmentItem, Attribute, Health, HouseholdStatus, MonitorKind
 from households.demo import families
@@ -33,7 +34,6 @@ from households.demo.plan import (
 from households.demo.town import attribute_for, mobile_phone, pick, poverty_causes, years_of
 from households.models import (
     Assessment,
-    AuditEvent,
     Classification,
     Household,
     IncomeLine,

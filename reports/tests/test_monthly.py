@@ -22,13 +22,14 @@ from django.utils import timezone, translation
 from accounts.models import Role
 from assistance.models import Instalment, RepaymentMethod
 from assistance.tests.factories_programmes import LoanFactory
+from audit.models import AuditEvent
 from common.spreadsheets import XLSX
 from households.choices import AssignmentRole, HouseholdStatus
 from households.models import ImportBatch, StatusChange
 from households.tests.factories import AssignmentFactory, HouseholdFactory, TownFactory, UserFactory, VillageFactory
 from infrastructure.deadlines import Light
 from infrastructure.models import FlagKind as MilestoneFlagKind
-from infrastructure.models import Milestone, MilestoneFlag, ProjectEvent, Status
+from infrastructure.models import Milestone, MilestoneFlag, Status
 from infrastructure.tests.factories import ProjectFactory, deadlines_for
 from reports.monthly import default_month, monthly_report
 from visits.models import FlagKind, VisitFlag, VisitorRole, VisitRule
@@ -126,10 +127,30 @@ def milestone_flag(project, milestone, raised_at, cleared_at=None):
     )
 
 
+@dataclass(frozen=True)
+class Step:
+    """A project step as the test world knows it; stored as a dated step of the audit trail."""
+
+    pk: int
+    project: object
+    from_status: str
+    to_status: str
+    happened_on: dt.date
+    by: object
+
+
 def event(project, from_status, to_status, on, by):
-    return ProjectEvent.objects.create(
-        project=project, from_status=from_status, to_status=to_status, happened_on=on, by=by
+    """A dated step of the project, as infrastructure.services.project_advance records it."""
+    stored = AuditEvent.objects.create(
+        object_type="infrastructure.Project",
+        object_id=project.pk,
+        object_repr=project.name,
+        action=AuditEvent.Action.STATUS_CHANGED if from_status else AuditEvent.Action.CREATED,
+        changes={"status": [from_status or None, to_status]},
+        effective_on=on,
+        actor=by,
     )
+    return Step(stored.pk, project, from_status, to_status, on, by)
 
 
 def loan(household, issued_on, paid=()):

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from households.audit import access_record_cards
+from audit.trail import access_record_cards
 from households.models import Household, Village
 from reports.cards import household_card, household_cards, pdf
 from reports.cards.forms import VillageCardsForm

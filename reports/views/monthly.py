@@ -4,10 +4,10 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from common.spreadsheets import Sheet, export_language, record_export, wants_export, xlsx_response
 from households.models import StatusChange
-from infrastructure.models import ProjectEvent
 from reports import monthly
 from reports.monthly import MonthlyReport
 
@@ -150,8 +150,18 @@ def _milestone_flags(report: MonthlyReport) -> Sheet:
     return Sheet(_("Milestone flags"), [_("Village"), _("Flag"), _("Raised"), _("Cleared")], rows)
 
 
+# The columns of a project step, named as the steps' own table named them before it joined the audit trail.
+EVENT_FIELDS = {
+    "from_status": gettext_lazy("from"),
+    "to_status": gettext_lazy("to"),
+    "happened_on": gettext_lazy("date"),
+    "reason": gettext_lazy("reason or note"),
+    "by": gettext_lazy("recorded by"),
+}
+
+
 def _event_field(name: str) -> str:
-    return capfirst(str(ProjectEvent._meta.get_field(name).verbose_name))
+    return capfirst(str(EVENT_FIELDS[name]))
 
 
 def _project_events(report: MonthlyReport) -> Sheet:

@@ -313,8 +313,8 @@ ADMIN_MODELS = {
     "households.assignment":           "403",
     "households.importbatch":          "403",
     # The audit trail and the access log: never written from the admin.
-    "households.auditevent":           "403",
-    "households.accessevent":          "403",
+    "audit.auditevent":                "403",
+    "audit.accessevent":               "403",
     "assistance.plan":                 "ok",
     "assistance.loan":                 "403",
     "assistance.instalment":           "403",
@@ -334,7 +334,6 @@ ADMIN_MODELS = {
     "visits.visitflag":                "403",
     "infrastructure.milestonedeadline": "ok",
     "infrastructure.project":          "403",
-    "infrastructure.projectevent":     "403",
     "infrastructure.milestoneflag":    "403",
 }
 # fmt: on

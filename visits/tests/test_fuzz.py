@@ -19,8 +19,9 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from audit.models import AuditEvent
 from households.choices import AssessmentItem, AssignmentRole
-from households.models import Assessment, AuditEvent
+from households.models import Assessment
 from households.tests.factories import AssignmentFactory, HouseholdFactory
 from townaid.tests.fuzzing import dates, either, examples, huge_texts, junk, junk_rates, post_data, texts
 from visits.models import Method, Visit, VisitorRole, VisitPhoto

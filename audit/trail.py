@@ -1,8 +1,9 @@
 """Recording the audit trail: what changed in a record, by whom, through what and why; and who saw personal data.
 
-Every write path of households, members, status, income, assignments,
-classes, plans and measures records here: the services behind the pages, the
-admin (households.admin.AuditedAdmin) and the roster import. A write collects
+Every write service of every app records here (audit/tests/test_every_write.py
+holds them to it), as do the admin (households.admin.AuditedAdmin) and the
+roster import. A service names the path it came by (`via`: a page, the admin,
+an import, a job, a command, a synchronisation) and keeps its reason. A write collects
 its events in an AuditTrail and inserts them together at the end, in one query
 whatever the number of records and fields; the old values come from the
 records as they were read before the write (one query per save at most),
@@ -10,7 +11,12 @@ never from the form, so that what the model's clean() changed is seen too.
 
 Values are stored readable and language-neutral: a related record by its
 name, a choice by its stored value (the admin shows its label), a date as
-YYYY-MM-DD, a decimal as text, and an ID number masked, never whole.
+YYYY-MM-DD, a decimal as text, and an ID number masked, never whole. The
+apps above say which of their fields are masked (mask_field) and which JSON
+lists hold choices (label_list), since this module imports none of them.
+
+`record()` is the one call for a service that writes one record;
+AuditTrail collects the events of a write that touches many.
 """
 
 import datetime as dt
@@ -27,9 +33,7 @@ from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from households import idnumbers
-from households.choices import PovertyCause
-from households.models import AccessEvent, AuditEvent, Household
+from audit.models import AccessEvent, AuditEvent
 
 audit_log = logging.getLogger("townaid.audit")
 
@@ -53,14 +57,22 @@ UNTRACKED = {
     "version",
 }
 # Fields kept masked in the trail: ID numbers, and birth dates, which are the part of an ID number the mask hides.
-MASKED_FIELDS = {
-    ("households.Member", "id_number"): idnumbers.mask,
-    ("households.Member", "birth_date"): idnumbers.mask_birth_date,
-}
+# Filled by the apps that own them (households.apps), as (model label, field) -> function.
+MASKED_FIELDS: dict[tuple[str, str], Any] = {}
 # JSON lists of choices, whose field has no choices of its own to label them with.
-LIST_CHOICES = {("households.Household", "other_causes"): PovertyCause}
+LIST_CHOICES: dict[tuple[str, str], Any] = {}
 BATCH_SIZE = 500
 EMPTY = (None, "", [], {})
+
+
+def mask_field(label: str, name: str, mask) -> None:
+    """Keep a field masked in the trail: `mask` turns its stored value into what may be shown."""
+    MASKED_FIELDS[(label, name)] = mask
+
+
+def label_list(label: str, name: str, choices) -> None:
+    """Label the items of a JSON list field with a TextChoices when the trail is read."""
+    LIST_CHOICES[(label, name)] = choices
 
 
 def form_fields(form) -> list[str]:
@@ -107,9 +119,10 @@ class _Pending:
     object_id: int | None
     object_repr: str
     action: str
-    household: Household | None
+    household: Any
     raw: dict[str, tuple[Any, Any]]  # field name -> (old, new) as stored
     reason: str | None  # None: the trail's reason
+    effective_on: dt.date | None = None
 
 
 @dataclass
@@ -127,28 +140,42 @@ class AuditTrail:
     _pending: list[_Pending] = field(default_factory=list)
     _labels: dict[tuple[Any, Any], str] = field(default_factory=dict)
 
-    def created(self, instance, *, household: Household | None, reason: str | None = None) -> None:
+    def created(
+        self,
+        instance,
+        *,
+        household: Any,
+        reason: str | None = None,
+        effective_on: dt.date | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         raw = {}
         for f in tracked_fields(type(instance)):
             value = self._value(instance, f)
             if value not in EMPTY:
                 raw[f.name] = (None, value)
-        self._add(instance, Action.CREATED, household, raw, reason)
+        for name, value in (extra or {}).items():
+            if value not in EMPTY:
+                raw[name] = (None, value)
+        self._add(instance, Action.CREATED, household, raw, reason, effective_on)
 
     def changed(
         self,
         before,
         after,
         *,
-        household: Household | None,
+        household: Any,
         action: str = Action.CHANGED,
         reason: str | None = None,
         fields: Iterable[str] | None = None,
+        effective_on: dt.date | None = None,
+        extra: dict[str, tuple[Any, Any]] | None = None,
     ) -> bool:
         """Record what differs between the record as it was and as it is saved; nothing when nothing differs.
 
         `fields` limits the comparison to the fields the save wrote (update_fields): the others
-        may hold stale values on `after` that were never written.
+        may hold stale values on `after` that were never written. `extra` adds changes that are
+        no field of the record (a project's beneficiaries); `effective_on` dates a dated step.
         """
         raw = {}
         wanted = None if fields is None else set(fields)
@@ -158,12 +185,15 @@ class AuditTrail:
             old, new = self._value(before, f), self._value(after, f)
             if old != new:
                 raw[f.name] = (old, new)
+        for name, (old, new) in (extra or {}).items():
+            if old != new:
+                raw[name] = (old, new)
         if not raw:
             return False
-        self._add(after, action, household, raw, reason)
+        self._add(after, action, household, raw, reason, effective_on)
         return True
 
-    def deleted(self, instance, *, household: Household | None, reason: str | None = None) -> None:
+    def deleted(self, instance, *, household: Any, reason: str | None = None) -> None:
         raw = {}
         for f in tracked_fields(type(instance)):
             value = self._value(instance, f)
@@ -180,8 +210,7 @@ class AuditTrail:
             AuditEvent(
                 actor=self.actor,
                 via=self.via,
-                # A household being deleted is named by its number only: the row is about to go.
-                household=None if p.action == Action.DELETED and p.model is Household else p.household,
+                household_id=p.household.pk if p.household is not None else None,
                 household_number=p.household.number if p.household is not None else "",
                 object_type=p.instance_label,
                 object_id=p.object_id,
@@ -189,7 +218,8 @@ class AuditTrail:
                 action=p.action,
                 changes=self._changes(p),
                 reason=self.reason if p.reason is None else p.reason,
-                import_batch=self.import_batch,
+                import_batch_id=getattr(self.import_batch, "pk", None),
+                effective_on=p.effective_on,
             )
             for p in self._pending
         ]
@@ -198,7 +228,7 @@ class AuditTrail:
 
     # ------------------------------------------------------------ internals
 
-    def _add(self, instance, action, household, raw, reason=None) -> None:
+    def _add(self, instance, action, household, raw, reason=None, effective_on=None) -> None:
         model = type(instance)
         self._pending.append(
             _Pending(
@@ -210,6 +240,7 @@ class AuditTrail:
                 household=household,
                 raw=raw,
                 reason=reason,
+                effective_on=effective_on,
             )
         )
 
@@ -225,8 +256,11 @@ class AuditTrail:
         wanted = defaultdict(set)
         for p in self._pending:
             for name, pair in p.raw.items():
-                f = p.model._meta.get_field(name)
-                if f.is_relation:
+                try:
+                    f = p.model._meta.get_field(name)
+                except FieldDoesNotExist:
+                    continue
+                if f.is_relation and not f.many_to_many:
                     for value in pair:
                         if value is not None and (f.related_model, value) not in self._labels:
                             wanted[f.related_model].add(value)
@@ -240,8 +274,11 @@ class AuditTrail:
     def _display(self, p: _Pending, name: str, value):
         if value is None:
             return None
-        f = p.model._meta.get_field(name)
-        if f.is_relation:
+        try:
+            f = p.model._meta.get_field(name)
+        except FieldDoesNotExist:  # a change that is no field of the record (`extra`)
+            return json_value(value)
+        if f.is_relation and not f.many_to_many:  # many-to-many values come as `extra`, already readable
             return self._labels.get((f.related_model, value), f"#{value}")
         if (masked := MASKED_FIELDS.get((p.instance_label, name))) is not None:
             return masked(value)
@@ -258,27 +295,53 @@ def json_value(value):
     return str(value)
 
 
-def audit_record(
+def record(
     *,
     actor,
     via: str,
-    action: str,
     instance,
-    household: Household | None,
+    action: str | None = None,
     before=None,
+    household: Any = None,
     reason: str = "",
     import_batch=None,
+    effective_on: dt.date | None = None,
+    fields: Iterable[str] | None = None,
 ) -> AuditEvent | None:
-    """Record one change to one record; a change that changes nothing is not recorded (None)."""
+    """Record one write of one record: the call a service makes after it saved (or before it deletes).
+
+    The action is CREATED when there is no `before` (snapshot() read before the save), CHANGED
+    otherwise, unless named (DELETED, STATUS_CHANGED). `household` is the household the record
+    belongs to, if any (anything with `pk` and `number`). A change that changes nothing is not
+    recorded (None).
+    """
+    if action is None:
+        action = Action.CREATED if before is None else Action.CHANGED
     trail = AuditTrail(actor=actor, via=via, reason=reason, import_batch=import_batch)
     if action == Action.CREATED:
-        trail.created(instance, household=household)
+        trail.created(instance, household=household, effective_on=effective_on)
     elif action == Action.DELETED:
         trail.deleted(instance, household=household)
     else:
-        trail.changed(before, instance, household=household, action=action)
+        trail.changed(before, instance, household=household, action=action, fields=fields, effective_on=effective_on)
     events = trail.record()
     return events[0] if events else None
+
+
+def audit_record(
+    *, actor, via: str, action: str, instance, household: Any, before=None, reason: str = "", import_batch=None
+):
+    """record() with the action named, as the registry's services call it."""
+    return record(
+        actor=actor,
+        via=via,
+        action=action,
+        instance=instance,
+        household=household,
+        before=before,
+        reason=reason,
+        import_batch=import_batch,
+    )
 
 
 def audit_record_restore(
@@ -366,21 +429,22 @@ def access_record_export(*, user, list_name: str, rows: int, query: str) -> Acce
 
 
 def access_record_id_search(*, user, id_number: str) -> AccessEvent:
-    """A list searched by a whole ID number: whether it matched is not kept, only that it was asked, and masked."""
-    audit_log.info("id_number_searched user=%s id=%s", user.pk, idnumbers.mask(id_number))
-    return AccessEvent.objects.create(
-        user=user, kind=AccessEvent.Kind.ID_SEARCHED, detail={"id_number": idnumbers.mask(id_number)}
-    )
+    """A list searched by a whole ID number: whether it matched is not kept, only that it was asked.
+
+    The caller masks the number (households.idnumbers.mask): the whole one is never stored.
+    """
+    audit_log.info("id_number_searched user=%s id=%s", user.pk, id_number)
+    return AccessEvent.objects.create(user=user, kind=AccessEvent.Kind.ID_SEARCHED, detail={"id_number": id_number})
 
 
-def access_record_cards(*, user, households: list[Household], detail: dict) -> None:
+def access_record_cards(*, user, households: list, detail: dict) -> None:
     """Household cards downloaded: one row per household, so that each household's log shows it (one query)."""
     AccessEvent.objects.bulk_create(
         [
             AccessEvent(
                 user=user,
                 kind=AccessEvent.Kind.CARD_PRINTED,
-                household=household,
+                household_id=household.pk,
                 household_number=household.number,
                 detail=detail,
             )

@@ -1,13 +1,15 @@
-"""The audit trail: every change to a household's records, and every look at personal data.
+"""The audit trail: every change to a record of any app, and every look at personal data.
 
-Both are written by households.audit only and are never changed or deleted by
+Both are written through audit.trail only and are never changed or deleted by
 the app: the admin shows them read-only to administrators, and no page writes
-them except by recording. They outlive what they describe: the household link
-is SET_NULL (a deleted household keeps its history, found by its number),
-never PROTECT (which would make every household that was ever touched
-undeletable) nor CASCADE (which would erase the history with it).
+them except by recording. They outlive what they describe, and they sit below
+every app that records into them, so the record they are about is named by
+plain keys (a household's id and number, a member's id, a roster import's id),
+never by a foreign key: a deleted household keeps its history, found by its
+number, and no record is made undeletable by having been touched.
 """
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -15,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Reach
-from households.querysets import ScopedQuerySet
+from accounts.querysets import ScopedQuerySet
 
 
 class AdministratorsOnlyQuerySet(ScopedQuerySet):
@@ -25,6 +27,23 @@ class AdministratorsOnlyQuerySet(ScopedQuerySet):
         return Q() if scope.reach is Reach.EVERYTHING else None
 
 
+class AuditEventQuerySet(AdministratorsOnlyQuerySet):
+    def dated_steps_of(self, model, pks):
+        """The dated steps (those with a business date) of some records of one model, whoever reads them.
+
+        Not scoped: the caller passes records it has already scoped (a project's timeline shows its
+        steps to whoever may see the project), and gets nothing else of the trail.
+        """
+        return self.filter(object_type=model._meta.label, object_id__in=pks, effective_on__isnull=False)
+
+
+def _named(label: str, pk):
+    """The record a plain key names, if it still exists (one query); for the admin and for tests."""
+    if pk is None:
+        return None
+    return apps.get_model(label)._base_manager.filter(pk=pk).first()
+
+
 class AuditEvent(models.Model):
     """One change to one record: who, when, through what, which household, what changed (old and new), and why.
 
@@ -32,6 +51,8 @@ class AuditEvent(models.Model):
     related record by its name, a choice by its stored value (shown with its
     label in the reader's language), a date as YYYY-MM-DD, an ID number masked.
     A record created lists its values as [null, value]; one deleted as [value, null].
+    `effective_on` is the business date of a dated step (a project declared on
+    a given day), which can be earlier than the day it was recorded.
     """
 
     class Via(models.TextChoices):
@@ -40,6 +61,7 @@ class AuditEvent(models.Model):
         IMPORT = "import", _("Roster import")
         JOB = "job", _("Background job")
         COMMAND = "command", _("Command")
+        SYNC = "sync", _("Synchronisation")
 
     class Action(models.TextChoices):
         CREATED = "created", _("Created")
@@ -59,15 +81,8 @@ class AuditEvent(models.Model):
         help_text=_("Empty for changes made by a background job."),
     )
     via = models.CharField(_("through"), max_length=10, choices=Via.choices)
-    household = models.ForeignKey(
-        "households.Household",
-        verbose_name=_("household"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,  # the (household, at) index serves it
-    )
+    # The household the record belongs to, by key: the (household, at) index serves it.
+    household_id = models.PositiveBigIntegerField(_("household ID"), null=True, blank=True)
     # Searched for in the admin, and the only name left of a deleted household.
     household_number = models.CharField(_("household number"), max_length=32, blank=True, db_index=True)
     object_type = models.CharField(_("record type"), max_length=100)  # a model label: "households.Member"
@@ -76,29 +91,38 @@ class AuditEvent(models.Model):
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     reason = models.TextField(_("reason"), blank=True)
-    import_batch = models.ForeignKey(
-        "households.ImportBatch",
-        verbose_name=_("roster import"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="audit_events",
-    )
+    effective_on = models.DateField(_("effective date"), null=True, blank=True)
+    import_batch_id = models.PositiveBigIntegerField(_("roster import ID"), null=True, blank=True, db_index=True)
 
-    objects = AdministratorsOnlyQuerySet.as_manager()
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("change history entry")
         verbose_name_plural = _("change history")
         ordering = ["-at", "-id"]
         indexes = [
-            models.Index(fields=["household", "-at", "-id"], name="auditevent_household_time"),
-            models.Index(fields=["actor", "-at", "-id"], name="auditevent_actor_time"),
-            models.Index(fields=["-at", "-id"], name="auditevent_time"),
+            models.Index(fields=["household_id", "-at", "-id"], name="audit_event_household_time"),
+            models.Index(fields=["actor", "-at", "-id"], name="audit_event_actor_time"),
+            models.Index(fields=["-at", "-id"], name="audit_event_time"),
+            # A record's own history, e.g. a project's timeline; and the dated steps of a month.
+            models.Index(fields=["object_type", "object_id"], name="audit_event_object"),
+            models.Index(
+                fields=["object_type", "effective_on"],
+                name="audit_event_dated_steps",
+                condition=Q(effective_on__isnull=False),
+            ),
         ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.object_repr}"
+
+    @property
+    def household(self):
+        return _named("households.Household", self.household_id)
+
+    @property
+    def import_batch(self):
+        return _named("households.ImportBatch", self.import_batch_id)
 
 
 class AccessEvent(models.Model):
@@ -120,25 +144,11 @@ class AccessEvent(models.Model):
         db_index=False,  # the (user, at) index serves it
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    household = models.ForeignKey(
-        "households.Household",
-        verbose_name=_("household"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,  # the (household, at) index serves it
-    )
+    # By key, like the change history: the (household, at) index serves it.
+    household_id = models.PositiveBigIntegerField(_("household ID"), null=True, blank=True)
     # Searched for in the admin, and the only name left of a deleted household.
     household_number = models.CharField(_("household number"), max_length=32, blank=True, db_index=True)
-    member = models.ForeignKey(
-        "households.Member",
-        verbose_name=_("member"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    member_id = models.PositiveBigIntegerField(_("member ID"), null=True, blank=True, db_index=True)
     purpose = models.CharField(_("purpose"), max_length=20, blank=True)  # for an ID number: "view" or "edit"
     detail = models.JSONField(_("detail"), default=dict, blank=True)  # a list's name, rows and filters
 
@@ -149,10 +159,18 @@ class AccessEvent(models.Model):
         verbose_name_plural = _("personal data accesses")
         ordering = ["-at", "-id"]
         indexes = [
-            models.Index(fields=["user", "-at", "-id"], name="accessevent_user_time"),
-            models.Index(fields=["household", "-at", "-id"], name="accessevent_household_time"),
-            models.Index(fields=["-at", "-id"], name="accessevent_time"),
+            models.Index(fields=["user", "-at", "-id"], name="audit_access_user_time"),
+            models.Index(fields=["household_id", "-at", "-id"], name="audit_access_household_time"),
+            models.Index(fields=["-at", "-id"], name="audit_access_time"),
         ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.get_kind_display()}"
+
+    @property
+    def household(self):
+        return _named("households.Household", self.household_id)
+
+    @property
+    def member(self):
+        return _named("households.Member", self.member_id)
