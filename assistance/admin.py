@@ -24,7 +24,7 @@ from assistance.models import (
     TypicalExample,
     WelfareJob,
 )
-from households.admin import AuditedAdmin, ReadOnlyHistoryAdmin, ScopedAdmin
+from households.admin import AuditedAdmin, AuditedReferenceAdmin, ReadOnlyHistoryAdmin
 
 
 class MeasureInline(admin.TabularInline):
@@ -72,7 +72,7 @@ class RepaymentInline(ReadOnlyInline):
 
 
 @admin.register(Loan)
-class LoanAdmin(ScopedAdmin):
+class LoanAdmin(AuditedAdmin):
     """Read-only here: the schedule follows the terms, and only the loan's page keeps them in step."""
 
     list_display = ("household", "borrower", "bank", "amount", "issued_on", "term_months", "repaid_on")
@@ -114,7 +114,7 @@ class PVIncomeAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(TrainingSession)
-class TrainingSessionAdmin(ScopedAdmin):
+class TrainingSessionAdmin(AuditedAdmin):
     list_display = ("held_on", "kind", "topic", "village", "organiser")
     list_filter = ("kind", "village")
     search_fields = ("topic", "organiser")
@@ -123,7 +123,7 @@ class TrainingSessionAdmin(ScopedAdmin):
 
 
 @admin.register(WelfareJob)
-class WelfareJobAdmin(ScopedAdmin):
+class WelfareJobAdmin(AuditedAdmin):
     list_display = ("member", "post", "village", "monthly_pay", "start_date", "end_date")
     list_filter = ("post", "village")
     search_fields = ("member__name", "member__household__number")
@@ -140,7 +140,7 @@ class PVIncomeInline(ReadOnlyInline):
 
 
 @admin.register(PVStation)
-class PVStationAdmin(ScopedAdmin):
+class PVStationAdmin(AuditedAdmin):
     list_display = ("name", "village", "capacity_kw", "built_year")
     list_filter = ("village",)
     search_fields = ("name",)
@@ -149,7 +149,7 @@ class PVStationAdmin(ScopedAdmin):
 
 
 @admin.register(PVShare)
-class PVShareAdmin(ScopedAdmin):
+class PVShareAdmin(AuditedAdmin):
     """Shares are added on the station's page, where the remaining income is checked under a lock."""
 
     list_display = ("income", "household", "amount")
@@ -164,7 +164,7 @@ class PVShareAdmin(ScopedAdmin):
 
 
 @admin.register(IndustrySupport)
-class IndustrySupportAdmin(ScopedAdmin):
+class IndustrySupportAdmin(AuditedAdmin):
     list_display = ("year", "industry", "drive", "partner", "village")
     list_filter = ("drive", "year", "village")
     search_fields = ("industry", "partner")
@@ -173,7 +173,7 @@ class IndustrySupportAdmin(ScopedAdmin):
 
 
 @admin.register(Reward)
-class RewardAdmin(ScopedAdmin):
+class RewardAdmin(AuditedAdmin):
     list_display = ("household", "awarded_on", "amount")
     search_fields = ("household__number", "reason")
     list_select_related = ("household",)
@@ -181,7 +181,7 @@ class RewardAdmin(ScopedAdmin):
 
 
 @admin.register(TypicalExample)
-class TypicalExampleAdmin(ScopedAdmin):
+class TypicalExampleAdmin(AuditedAdmin):
     list_display = ("household", "kind", "noted_on")
     list_filter = ("kind",)
     search_fields = ("household__number",)
@@ -190,7 +190,7 @@ class TypicalExampleAdmin(ScopedAdmin):
 
 
 @admin.register(FiveMutualType)
-class FiveMutualTypeAdmin(admin.ModelAdmin):
+class FiveMutualTypeAdmin(AuditedReferenceAdmin):
     """Reference data of the whole deployment: only users granted its permissions (administrators) manage it."""
 
     list_display = ("name", "active")
@@ -199,7 +199,7 @@ class FiveMutualTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(FiveMutualActivity)
-class FiveMutualActivityAdmin(ScopedAdmin):
+class FiveMutualActivityAdmin(AuditedAdmin):
     list_display = ("held_on", "type", "village")
     list_filter = ("type", "village")
     list_select_related = ("type", "village")

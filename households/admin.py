@@ -1,7 +1,7 @@
 """Django admin for reference data, scoped through the same choke point as every page.
 
-Saves and deletes of audited records (households, members, income, plans, measures) go to the
-audit trail through AuditedAdmin; the trail and the access log are shown read-only to administrators.
+Every admin page that can write records its saves and deletes in the audit trail (AuditedMixin);
+the histories, the trail and the access log are shown read-only (ReadOnlyHistoryAdmin).
 """
 
 import json
@@ -50,19 +50,20 @@ class ScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class AuditedAdmin(ScopedAdmin):
-    """Every save and delete made on this page, its inlines' included, goes to the audit trail (via admin).
+class AuditedMixin:
+    """Every save and delete made on an admin page, its inlines' included, goes to the audit trail (via admin).
 
     Old values are read from the database before the save (one query per record, one per
     inline); deletions are recorded before the rows go, so that the events may still name them.
+    Changes to many-to-many lists (attendees, households of an activity) are not compared.
     """
 
     # Related names of the children deleted along with a record, which the trail names one by one.
     audited_children: tuple[str, ...] = ()
 
-    def audit_household(self, obj) -> Household:
-        """The household a record of this page belongs to."""
-        return obj if isinstance(obj, Household) else obj.household
+    def audit_household(self, obj) -> Household | None:
+        """The household a record of this page belongs to; None for a village's or the town's records."""
+        return obj if isinstance(obj, Household) else getattr(obj, "household", None)
 
     def _trail(self, request) -> audit.AuditTrail:
         return audit.AuditTrail(actor=request.user, via=AuditEvent.Via.ADMIN)
@@ -115,8 +116,16 @@ class AuditedAdmin(ScopedAdmin):
         trail.record()
 
 
+class AuditedAdmin(AuditedMixin, ScopedAdmin):
+    """A scoped admin page whose every save and delete goes to the audit trail."""
+
+
+class AuditedReferenceAdmin(AuditedMixin, admin.ModelAdmin):
+    """An admin page of the deployment's reference data (rules, deadlines, types), its writes in the trail."""
+
+
 @admin.register(Town)
-class TownAdmin(ScopedAdmin):
+class TownAdmin(AuditedAdmin):
     list_display = ("name", "code")
     search_fields = ("name", "code")
 
@@ -139,7 +148,7 @@ class TargetForm(forms.ModelForm):
 
 
 @admin.register(Target)
-class TargetAdmin(ScopedAdmin):
+class TargetAdmin(AuditedAdmin):
     """A target is set once: the add page fixes its cohort through the service, then it is shown, never edited.
 
     Its households and people are those counted when it was set; a target set
@@ -181,30 +190,18 @@ class TargetAdmin(ScopedAdmin):
         )
         obj.pk, obj.created_by, obj.created_at = target.pk, target.created_by, target.created_at
 
-    def delete_model(self, request, obj):
-        self._record_deletions(request, [obj])
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        self._record_deletions(request, list(queryset))
-        super().delete_queryset(request, queryset)
-
-    def _record_deletions(self, request, targets) -> None:
-        trail = audit.AuditTrail(actor=request.user, via=AuditEvent.Via.ADMIN)
-        for target in targets:
-            trail.deleted(target, household=None)
-        trail.record()
+    # Deletions go to the trail through AuditedMixin (a target belongs to no household).
 
 
 @admin.register(Village)
-class VillageAdmin(ScopedAdmin):
+class VillageAdmin(AuditedAdmin):
     list_display = ("name", "code", "town")
     list_filter = ("town",)
     search_fields = ("name", "code")
 
 
 @admin.register(VillagerGroup)
-class VillagerGroupAdmin(ScopedAdmin):
+class VillagerGroupAdmin(AuditedAdmin):
     list_display = ("name", "village")
     list_filter = ("village",)
     search_fields = ("name", "village__name")
@@ -212,7 +209,7 @@ class VillagerGroupAdmin(ScopedAdmin):
 
 
 @admin.register(SupportUnit)
-class SupportUnitAdmin(ScopedAdmin):
+class SupportUnitAdmin(AuditedAdmin):
     list_display = ("name", "village", "contact_phone")
     list_filter = ("village",)
     search_fields = ("name",)
@@ -220,7 +217,7 @@ class SupportUnitAdmin(ScopedAdmin):
 
 
 @admin.register(WorkTeam)
-class WorkTeamAdmin(ScopedAdmin):
+class WorkTeamAdmin(AuditedAdmin):
     list_display = ("name", "village", "sent_by", "start_date", "end_date")
     list_filter = ("village",)
     list_select_related = ("village",)
@@ -330,7 +327,7 @@ class AssessmentAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(IncomeLine)
-class IncomeLineAdmin(admin.ModelAdmin):
+class IncomeLineAdmin(AuditedReferenceAdmin):
     """Reference data for the whole deployment: one line per year, kept by administrators."""
 
     list_display = ("year", "line", "drop_share", "consolidation_factor")

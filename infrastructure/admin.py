@@ -1,14 +1,15 @@
-"""Admin pages of the infrastructure app: the yearly deadlines administrators edit; the rest read-only."""
+"""Admin pages of the infrastructure app: the yearly deadlines administrators edit (in the audit trail); the rest
+read-only."""
 
 from django.contrib import admin
 
 from accounts.models import Reach, scope_of
-from households.admin import ReadOnlyHistoryAdmin
+from households.admin import AuditedReferenceAdmin, ReadOnlyHistoryAdmin
 from infrastructure.models import MilestoneDeadline, MilestoneFlag, Project, ProjectDocument
 
 
 @admin.register(MilestoneDeadline)
-class MilestoneDeadlineAdmin(admin.ModelAdmin):
+class MilestoneDeadlineAdmin(AuditedReferenceAdmin):
     list_display = ("year", "milestone", "due_on")
     list_editable = ("due_on",)
     list_filter = ("year",)

@@ -3,12 +3,12 @@
 from django.contrib import admin
 
 from accounts.models import Reach, scope_of
-from households.admin import ReadOnlyHistoryAdmin
+from households.admin import AuditedReferenceAdmin, ReadOnlyHistoryAdmin
 from visits.models import Visit, VisitFlag, VisitPhoto, VisitRule
 
 
 @admin.register(VisitRule)
-class VisitRuleAdmin(admin.ModelAdmin):
+class VisitRuleAdmin(AuditedReferenceAdmin):
     list_display = ("household_status", "visitor_role", "period", "active")
     list_editable = ("period", "active")
     list_filter = ("active",)

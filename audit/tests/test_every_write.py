@@ -405,3 +405,21 @@ def test_revealing_and_refusing_values_leave_access_events(world):
     head = world.household.members.get()
     households.id_numbers_reveal(members=[head], user=world.cadre, purpose="view")
     assert AccessEvent.objects.filter(kind=AccessEvent.Kind.ID_REVEALED, member_id=head.pk).exists()
+
+
+def test_every_admin_page_of_the_apps_that_can_write_records_its_writes_in_the_trail():
+    """Reference data (rules, deadlines, types) and the programmes edited in the Django admin leave events too.
+
+    A page is exempt only when it cannot write: the trail's own pages and the histories shown read-only.
+    """
+    from django.contrib import admin
+
+    from households.admin import AuditedMixin, ReadOnlyHistoryAdmin
+
+    unaudited = sorted(
+        model._meta.label
+        for model, page in admin.site._registry.items()
+        if model._meta.app_label in {"households", "assistance", "visits", "infrastructure", "audit"}
+        and not isinstance(page, AuditedMixin | ReadOnlyHistoryAdmin)
+    )
+    assert unaudited == []

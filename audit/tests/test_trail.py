@@ -35,6 +35,7 @@ from households.tests.factories import (
 )
 from households.tests.test_classification import exited_household
 from households.tests.test_views import household_post, member_data
+from visits.models import VisitRule
 
 pytestmark = pytest.mark.django_db
 
@@ -412,6 +413,28 @@ def test_an_admin_edit_is_recorded_via_the_admin_with_old_and_new(client, admini
         dongfeng_household,
     )
     assert event.changes == {"address": ["", "东风村3组12号"]}
+
+
+def test_a_visit_rule_changed_in_the_admin_list_is_recorded_via_the_admin(client, administrator, default_visit_rules):
+    rule = VisitRule.objects.order_by("pk").first()
+    rules = list(VisitRule.objects.order_by("pk"))
+    client.force_login(administrator)
+    data = {"form-TOTAL_FORMS": str(len(rules)), "form-INITIAL_FORMS": str(len(rules)), "_save": "Save"}
+    for n, each in enumerate(rules):
+        data |= {f"form-{n}-id": str(each.pk), f"form-{n}-period": each.period, f"form-{n}-active": "on"}
+    data["form-0-active"] = ""  # the first rule switched off
+
+    response = client.post(reverse("admin:visits_visitrule_changelist"), data)
+
+    assert response.status_code == 302
+    (event,) = trail(object_type="visits.VisitRule")
+    assert (event.via, event.actor, event.action, event.object_id) == (
+        Via.ADMIN,
+        administrator,
+        Action.CHANGED,
+        rule.pk,
+    )
+    assert event.changes == {"active": [True, False]}
 
 
 def test_members_added_and_deleted_in_the_admin_inline_are_recorded(client, administrator, dongfeng_household):
