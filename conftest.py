@@ -32,6 +32,13 @@ def is_transactional(item) -> bool:
     return flushes or bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_itemcollected(item):
+    """Under pytest-xdist (--dist loadgroup), the tests on the demo town all go to one worker: one town seeded."""
+    if uses_the_demo(item):
+        item.add_marker(pytest.mark.xdist_group("demo_town"))
+
+
 @pytest.hookimpl(trylast=True)  # after pytest-django's order: plain database tests, transactional ones, the rest
 def pytest_collection_modifyitems(config, items):
     """The tests on the demo town run together, after the other plain database tests and before any that flush.
@@ -81,6 +88,11 @@ def worker_database_url(transactional_db) -> str:
     return f"postgres://{credentials}{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{quote(db['NAME'], safe='')}"
 
 
+REFERENCE_DATA = (  # each get_or_create, so running one again changes nothing
+    ("households.migrations.0004_income_line_2020", "create_2020_line"),
+    ("visits.migrations.0002_default_visit_rules", "create_rules"),
+    ("infrastructure.migrations.0002_deadlines_2020", "create_deadlines"),
+)
 _DEMO: list[contextlib.ExitStack] = []  # the open transaction that holds the demo town while it is there
 _DEMO_GONE: list[bool] = []  # once it went, it stays gone for the run
 
@@ -96,6 +108,9 @@ def demo_town(django_db_setup, django_db_blocker):
     stack.enter_context(django_db_blocker.unblock())
     stack.enter_context(transaction.atomic())
     _DEMO.append(stack)
+    # The data migrations' rows, which a transactional test run before on this worker has flushed away.
+    for migration, create in REFERENCE_DATA:
+        getattr(importlib.import_module(migration), create)(apps, None)
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
     yield out.getvalue()
