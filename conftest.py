@@ -26,12 +26,6 @@ def uses_the_demo(item) -> bool:
     return "demo_town" in getattr(item, "fixturenames", ())
 
 
-def is_transactional(item) -> bool:
-    marker = item.get_closest_marker("django_db")
-    flushes = bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
-    return flushes or bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_itemcollected(item):
     """Under pytest-xdist (--dist loadgroup), the tests on the demo town all go to one worker: one town seeded."""
@@ -39,17 +33,14 @@ def pytest_itemcollected(item):
         item.add_marker(pytest.mark.xdist_group("demo_town"))
 
 
-@pytest.hookimpl(trylast=True)  # after pytest-django's order: plain database tests, transactional ones, the rest
+@pytest.hookimpl(trylast=True)  # after pytest-django's own order (plain database tests, transactional, the rest)
 def pytest_collection_modifyitems(config, items):
-    """The tests on the demo town run together, after the other plain database tests and before any that flush.
+    """The tests on the demo town run first, together: the town is seeded once, and gone before any other test.
 
-    So the one town seeded for them (demo_town) is seen by no other test, and it is seeded while the data
-    migrations' rows (visit rules, deadlines) are there, which a transactional test's flush takes away.
+    First, so that under pytest-xdist their worker starts on them while the others share out the rest (they
+    are the longest piece of work), and so that no test ran before them to flush the data migrations' rows.
     """
-    demo = [item for item in items if uses_the_demo(item)]
-    rest = [item for item in items if not uses_the_demo(item)]
-    at = next((n for n, item in enumerate(rest) if is_transactional(item)), len(rest))
-    items[:] = rest[:at] + demo + rest[at:]
+    items[:] = [item for item in items if uses_the_demo(item)] + [item for item in items if not uses_the_demo(item)]
 
 
 def skip_here_fail_in_ci(reason: str):
