@@ -9,7 +9,7 @@ NODE_INSTALLED := node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install check messages makemessages clean
+.PHONY: run serve test install check messages makemessages clean
 
 # Background jobs: one worker with beat inside it, one job at a time (the solo pool keeps a small
 # machine calm). Gossip, mingle and heartbeats are for clusters of workers; a lone worker needs none.
@@ -33,6 +33,25 @@ run: install
 	@echo
 	@trap 'kill $$worker $$server 2>/dev/null; wait' EXIT; trap 'exit 130' INT TERM; \
 	$(WORKER) & worker=$$!; $(PY) manage.py runserver $(HOST):$(PORT) & server=$$!; wait $$server
+
+## serve: run the app as production does, on this machine: DEBUG off, collected static files, Gunicorn
+## (deploy/gunicorn.conf.py), a Celery worker and Celery beat as three processes; Ctrl-C stops all three.
+## Throwaway secrets are made only when SECRET_KEY / BACKUP_SIGNING_KEY are unset (it says so).
+serve: export DEBUG = false
+serve: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
+serve: export GUNICORN_BIND ?= $(HOST):$(PORT)
+serve: install
+	@if [ -z "$$SECRET_KEY" ]; then echo "serve: SECRET_KEY is unset: using a throwaway key for this run"; fi; \
+	if [ -z "$$BACKUP_SIGNING_KEY" ]; then echo "serve: BACKUP_SIGNING_KEY is unset: using a throwaway key for this run"; fi; \
+	export SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}"; \
+	export BACKUP_SIGNING_KEY="$${BACKUP_SIGNING_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))')}"; \
+	$(PY) manage.py migrate --noinput && $(PY) manage.py collectstatic --noinput -v0 || exit 1; \
+	echo; echo "TownAid (production mode) at http://$$GUNICORN_BIND/  (Ctrl-C stops it)"; \
+	echo "Gunicorn, a Celery worker and Celery beat, broker $$($(BROKER))"; echo; \
+	trap 'kill $$web $$worker $$beat 2>/dev/null; wait' EXIT; trap 'exit 130' INT TERM; \
+	$(PY) -m celery -A townaid worker --loglevel=INFO --concurrency=2 --without-gossip --without-mingle & worker=$$!; \
+	$(PY) -m celery -A townaid beat --loglevel=INFO & beat=$$!; \
+	$(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py & web=$$!; wait $$web
 
 ## test: lint, migration check and the whole pytest suite
 test: install check

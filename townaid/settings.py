@@ -203,7 +203,8 @@ USE_TZ = True
 
 # ---------------------------------------------------------------- static files
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+# Where collectstatic gathers the hashed files; nginx serves them from there (deploy/nginx/townaid.conf).
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     # Front-end packages come from npm (package.json) and are served by the app:
@@ -290,6 +291,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         (celery_dir / folder).mkdir(exist_ok=True)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True  # the worker and beat wait for the broker; the web never does
 CELERY_TASK_PUBLISH_RETRY = False
+# The queue jobs are sent to and workers read: two installations (staging, production) can share one Redis.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "celery")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_IGNORE_RESULT = True  # jobs write to the database; nobody waits for a result
 # A job is acknowledged once it has run, so a worker killed mid-job gets it back (every task
