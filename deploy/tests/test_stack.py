@@ -33,7 +33,8 @@ from households.tests.factories import AssignmentFactory, HouseholdFactory, User
 from townaid import celery_app
 from visits.models import VisitFlag
 
-pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
+# Both tests take the same nginx ports: under pytest-xdist they run on one worker, one after the other.
+pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("deploy_stack")]
 
 DEPLOY = Path(__file__).resolve().parent.parent
 PASSWORD = "stack-test-password-1"
