@@ -11,8 +11,9 @@ import logging
 
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
-# The attributes every LogRecord has; anything else on a record came from `extra=` (or a filter).
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+# The attributes every LogRecord has; anything else on a record came from `extra=` (or a filter). Django's
+# own `request` extra is left out too: its repr holds the query string, where a search keeps names and ID numbers.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName", "request"}
 
 
 class RequestIdFilter(logging.Filter):

@@ -27,4 +27,7 @@ urlpatterns = [
 
 # The error pages in the site's layout; a lost database answers 503 (common/errors.py), wherever in the
 # request it was found missing.
+handler400 = "common.errors.bad_request"
+handler403 = "common.errors.permission_denied"
+handler404 = "common.errors.page_not_found"
 handler500 = "common.errors.server_error"
