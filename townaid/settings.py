@@ -369,9 +369,19 @@ LOGGING = {
     },
 }
 
-# ---------------------------------------------------------------- health
+# ---------------------------------------------------------------- health and error reports
 # /healthz and `manage.py healthcheck` give each check (database, cache, broker) this long.
 HEALTH_TIMEOUT_SECONDS = envfloat("HEALTH_TIMEOUT_SECONDS", 2)
+# Errors go to Sentry only when SENTRY_DSN is set, scrubbed of personal data first (common/sentry.py).
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    from common.sentry import init_sentry
+
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT"),
+        traces_sample_rate=envfloat("SENTRY_TRACES_SAMPLE_RATE", 0.0),
+    )
 
 # ---------------------------------------------------------------- domain
 HOUSEHOLDS_PER_PAGE = envint("HOUSEHOLDS_PER_PAGE", 50)
