@@ -354,7 +354,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "common.logs.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "plain": {"format": "%(asctime)s %(request_id)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "common.logs.JsonFormatter"},
     },
     "handlers": {
