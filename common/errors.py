@@ -1,4 +1,11 @@
-"""The page shown when the database cannot be reached, and the 500 handler that chooses it.
+"""The error pages, and the 503 shown when the database cannot be reached, which the 500 handler chooses.
+
+400, 403 and 404 are pages of the site's layout (the menu, the language switch) with a way back to the
+user's landing page. 404 is what a household out of the user's scope answers too, so that page says
+nothing of whether the thing exists. The 500 and 503 pages stand alone, rendered from a plain context:
+the failure may be the database, and the layout's menu asks it for the user. The 500 page shows the
+request's id, which is in its X-Request-ID header and on every log line of the request, so that a
+cadre can quote it to the administrator.
 
 A middleware cannot catch what the layers inside it raise: Django turns every exception into a
 response at the layer that raised it, through `handler500`. So the handler is where a database
@@ -11,8 +18,8 @@ import sys
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.template import loader
-from django.views import defaults
 
 # Errors that mean "the database is not there", as opposed to a bug in a query.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
@@ -31,8 +38,22 @@ def database_unavailable(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    # The exception's text is never shown: it can name what was looked for.
+    return render(request, "404.html", status=404)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: a 503 when the exception being handled says the database is unavailable."""
+    """handler500: the 500 page with the request's id, or the 503 when the database is unavailable."""
     if isinstance(sys.exception(), DATABASE_UNAVAILABLE):
         return database_unavailable(request)
-    return defaults.server_error(request)
+    request_id = getattr(request, "id", None)
+    return HttpResponse(loader.render_to_string("500.html", {"request_id": request_id}), status=500)

@@ -1,13 +1,66 @@
 import logging
+import re
+import time
+import uuid
 
 from django.conf import settings
 from django.db import connection
 from django.middleware.locale import LocaleMiddleware
+from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import empty
 
+from common import logs
 from common.errors import DATABASE_UNAVAILABLE, database_unavailable
 
 logger = logging.getLogger(__name__)
+access_logger = logging.getLogger("townaid.requests")
+
+ACCESS_LINE = "%(method)s %(path)s %(status)s %(duration_ms)s ms user %(user_id)s"
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+class RequestIdMiddleware:
+    """Give each request an id, on every log line written while it runs and in its X-Request-ID header.
+
+    An id sent by the proxy in front (nginx's $request_id) is kept, so that its log and ours meet; one that
+    is not a short plain token is replaced, as it would end up in our logs. Then one access line per request
+    on `townaid.requests`: the path without its query string (a search can hold a name or an ID number)
+    and the user's id, never the username. The user is named only when the request already loaded it:
+    asking for it here would query the database for a static file or the 503 page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        sent = request.headers.get("X-Request-ID", "")
+        request.id = sent if SANE_REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+        token = logs.request_id.set(request.id)
+        started = time.monotonic()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request.id
+            duration_ms = round((time.monotonic() - started) * 1000)
+            fields = {
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": duration_ms,
+                "user_id": loaded_user_id(request),
+            }
+            access_logger.info(ACCESS_LINE, fields, extra=fields)
+            return response
+        finally:
+            logs.request_id.reset(token)
+
+
+def loaded_user_id(request) -> int | None:
+    """The signed-in user's id if the request has already loaded its user, else None (never a query)."""
+    user = getattr(request, "user", None)
+    if user is None or getattr(user, "_wrapped", None) is empty:
+        return None
+    return user.pk if user.is_authenticated else None
 
 
 class ChosenLanguageMiddleware(LocaleMiddleware):
@@ -41,6 +94,9 @@ class DatabaseAvailableMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path_info == reverse("healthz"):
+            # The health check asks the database itself, and answers which part failed.
+            return self.get_response(request)
         try:
             connection.close_if_health_check_failed()
             connection.ensure_connection()

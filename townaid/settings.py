@@ -36,6 +36,13 @@ def envint(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number") from exc
 
 
+def envfloat(name: str, default: float) -> float:
+    try:
+        return float(env(name, str(default)))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number") from exc
+
+
 def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
@@ -77,6 +84,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every response has its X-Request-ID and its access line, static files and the 503 page too.
+    "common.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -338,17 +347,44 @@ BACKUP_MEDIA_MAX_FILES = envint("BACKUP_MEDIA_MAX_FILES", 1_000_000)
 BACKUP_MEDIA_MAX_BYTES = envint("BACKUP_MEDIA_MAX_BYTES", 256 * 1024**3)
 
 # ---------------------------------------------------------------- logging
+# One JSON object a line in production (for the log collector), plain text in development. Every
+# line written during a request carries its request_id (common.logs, common.middleware).
+LOG_FORMAT = env("LOG_FORMAT", "plain" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be json or plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "common.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(request_id)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "common.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         # Who saw a full ID number, and when (also kept in the database).
         "townaid.audit": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # One line per request: method, path without query, status, duration_ms, user_id.
+        "townaid.requests": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# ---------------------------------------------------------------- health and error reports
+# /healthz and `manage.py healthcheck` give each check (database, cache, broker) this long.
+HEALTH_TIMEOUT_SECONDS = envfloat("HEALTH_TIMEOUT_SECONDS", 2)
+# Errors go to Sentry only when SENTRY_DSN is set, scrubbed of personal data first (common/sentry.py).
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    from common.sentry import init_sentry
+
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT"),
+        traces_sample_rate=envfloat("SENTRY_TRACES_SAMPLE_RATE", 0.0),
+    )
 
 # ---------------------------------------------------------------- domain
 HOUSEHOLDS_PER_PAGE = envint("HOUSEHOLDS_PER_PAGE", 50)

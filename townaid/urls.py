@@ -5,9 +5,12 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from accounts import views as account_views
+from common import health
 
 urlpatterns = [
     path("", account_views.home, name="home"),
+    # For the load balancer and the monitoring: no login, no personal data, no version (common/health.py).
+    path("healthz", health.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/inbox/", account_views.inbox, name="inbox"),
@@ -22,5 +25,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-# A lost database answers 503 (common/errors.py), wherever in the request it was found missing.
+# The error pages in the site's layout; a lost database answers 503 (common/errors.py), wherever in the
+# request it was found missing.
+handler400 = "common.errors.bad_request"
+handler403 = "common.errors.permission_denied"
+handler404 = "common.errors.page_not_found"
 handler500 = "common.errors.server_error"

@@ -130,6 +130,9 @@ INBOX_READ   = rule(POST_ONLY,
 LOGIN        = rule("ok        to:home   to:home   to:home   to:home   to:home   to:home")
 # The language switch is in every page's footer, the login page's too: anyone may use it.
 TO_HOME      = rule("to:home   to:home   to:home   to:home   to:home   to:home   to:home")
+# The health check (/healthz): anyone, as a load balancer asks it without logging in; it only reads.
+PUBLIC_GET   = rule("ok        ok        ok        ok        ok        ok        ok",
+                    "405       405       405       405       405       405       405")
 # The town dashboard: others are sent home, which sends them to their own landing page.
 TOWN_PAGE    = rule("login     to:home   to:home   to:home   ok        ok        to:home")
 
@@ -183,6 +186,7 @@ TABLE = {
     "inbox":                           row(LIST),
     "inbox-read":                      row(INBOX_READ),
     "set_language":                    row(TO_HOME),
+    "healthz":                         row(PUBLIC_GET),
     # ------------------------------------------------------------ households
     "households:list":                 row(LIST),
     "households:create":               row(EDITOR),
