@@ -26,19 +26,13 @@ def uses_the_demo(item) -> bool:
     return "demo_town" in getattr(item, "fixturenames", ())
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_itemcollected(item):
-    """Under pytest-xdist (--dist loadgroup), the tests on the demo town all go to one worker: one town seeded."""
-    if uses_the_demo(item):
-        item.add_marker(pytest.mark.xdist_group("demo_town"))
-
-
 @pytest.hookimpl(trylast=True)  # after pytest-django's own order (plain database tests, transactional, the rest)
 def pytest_collection_modifyitems(config, items):
     """The tests on the demo town run first, together: the town is seeded once, and gone before any other test.
 
-    First, so that under pytest-xdist their worker starts on them while the others share out the rest (they
-    are the longest piece of work), and so that no test ran before them to flush the data migrations' rows.
+    First, so that no test ran before them to flush the data migrations' rows, and so that under pytest-xdist
+    the workers start on the longest piece of work (each worker that draws some of them seeds its own town,
+    at the same time as the others).
     """
     items[:] = [item for item in items if uses_the_demo(item)] + [item for item in items if not uses_the_demo(item)]
 

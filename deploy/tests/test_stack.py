@@ -33,8 +33,9 @@ from households.tests.factories import AssignmentFactory, HouseholdFactory, User
 from townaid import celery_app
 from visits.models import VisitFlag
 
-# Both tests take the same nginx ports: under pytest-xdist they run on one worker, one after the other.
-pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("deploy_stack")]
+# The two tests listen on ports of their own (nginx 18080/18443 and Gunicorn 18010; Gunicorn 18011 and 18012),
+# so pytest-xdist may run them at once.
+pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
 DEPLOY = Path(__file__).resolve().parent.parent
 PASSWORD = "stack-test-password-1"
