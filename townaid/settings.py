@@ -214,12 +214,18 @@ USE_TZ = True
 STATIC_URL = "static/"
 # Where collectstatic gathers the hashed files; nginx serves them from there (deploy/nginx/townaid.conf).
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
+# Workbox's modules in the order their builds need each other (each attaches to self.workbox).
+WORKBOX_PARTS = ("core", "routing", "strategies", "precaching")
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     # Front-end packages come from npm (package.json) and are served by the app:
     # village networks are too poor for a CDN.
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", BASE_DIR / "node_modules" / "bootstrap-icons" / "font"),
+    # The phone app (visits/views_offline.py): Workbox's service-worker modules, loaded one after the
+    # other with importScripts, and idb, a small promise wrapper of IndexedDB (drafts and the outbox).
+    *(("vendor/workbox", BASE_DIR / "node_modules" / f"workbox-{part}" / "build") for part in WORKBOX_PARTS),
+    ("vendor/idb", BASE_DIR / "node_modules" / "idb" / "build"),
 ]
 # Uploads (visit photos) live outside the web root and have no URL of their own:
 # a view that checks the user's scope serves each one.
@@ -264,7 +270,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        # blob: shows the phone's own photos of a visit being written, made small in the page before they are sent.
+        "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],

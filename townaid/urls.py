@@ -6,11 +6,16 @@ from django.views.i18n import set_language
 
 from accounts import views as account_views
 from common import health
+from visits import views_offline
 
 urlpatterns = [
     path("", account_views.home, name="home"),
     # For the load balancer and the monitoring: no login, no personal data, no version (common/health.py).
     path("healthz", health.healthz, name="healthz"),
+    # The phone app: its service worker must be served from the root to answer for every page.
+    path("sw.js", views_offline.service_worker, name="service-worker"),
+    path("manifest.webmanifest", views_offline.manifest, name="manifest"),
+    path("offline/", views_offline.offline, name="offline"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/inbox/", account_views.inbox, name="inbox"),

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from visits import views
+from visits import views, views_offline
 
 app_name = "visits"
 
 urlpatterns = [
     path("due/", views.due_list, name="due"),
     path("log/", views.visit_log, name="log"),
+    path("log/offline/", views_offline.visit_form_shell, name="log-offline"),
+    path("outbox/", views_offline.outbox, name="outbox"),
     path("flags/", views.flag_list, name="flags"),
     path("compliance/", views.compliance, name="compliance"),
     path("households/<int:pk>/", views.household_months, name="household"),

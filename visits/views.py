@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from common.pagination import paginate
 from common.spreadsheets import export_response, wants_export
 from households.models import Household, Village
+from households.selectors import heads_prefetch
 from visits import selectors, services
 from visits.forms import HouseholdNumberForm, VisitForm
 from visits.models import FlagKind, Visit, VisitPhoto
@@ -38,7 +39,9 @@ def visit_log(request):
     household_pk = request.GET.get("household", "")
     if not household_pk.isdigit():
         return _choose_household(request)
-    household = get_object_or_404(Household.objects.visible_to(request.user).select_related("village"), pk=household_pk)
+    households = Household.objects.visible_to(request.user).select_related("village", "group")
+    households = households.prefetch_related(heads_prefetch())
+    household = get_object_or_404(households, pk=household_pk)
     form = VisitForm(request.POST or None, request.FILES or None, household=household)
     if request.method == "POST" and form.is_valid():
         try:
@@ -67,6 +70,7 @@ def visit_log(request):
             "form": form,
             "household": household,
             "cancel_url": _next(request) or reverse("visits:due"),
+            "next_url": _next(request) or "",
             "role": services.visitor_role(household=household, person=request.user, day=today),
             "counts_from": services.counts_from(household=household, person=request.user, on=today),
         },
