@@ -7,6 +7,9 @@ app_name = "visits"
 urlpatterns = [
     path("due/", views.due_list, name="due"),
     path("log/", views.visit_log, name="log"),
+    # The phone's outbox and its offline snapshot (visits.sync): JSON, never a redirect to the login page.
+    path("sync/", views.visit_sync, name="sync"),
+    path("working-set/", views.working_set, name="working-set"),
     path("flags/", views.flag_list, name="flags"),
     path("compliance/", views.compliance, name="compliance"),
     path("households/<int:pk>/", views.household_months, name="household"),
