@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from accounts.models import Reach, scope_of
 from households.admin import AuditedReferenceAdmin, ReadOnlyHistoryAdmin
-from visits.models import Visit, VisitFlag, VisitPhoto, VisitRule
+from visits.models import Visit, VisitConflict, VisitFlag, VisitPhoto, VisitRule
 
 
 @admin.register(VisitRule)
@@ -31,16 +31,29 @@ class VisitPhotoInline(admin.TabularInline):
     can_delete = False
 
 
+class VisitConflictInline(admin.TabularInline):
+    """The other versions sent under the visit's key, and which one the visitor kept: settled by the visitor only."""
+
+    model = VisitConflict
+    extra = 0
+    fields = ("received_at", "content_digest", "content", "resolution", "resolved_at", "resolved_by")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Visit)
 class VisitAdmin(ReadOnlyHistoryAdmin):
-    """Visits are logged through the visit form, which keeps them to one per client key."""
+    """Visits are logged through the visit form and the phone's outbox, which keep them to one per client key."""
 
-    list_display = ("household", "visited_on", "visitor", "role", "method")
-    list_filter = ("role", "method")
+    list_display = ("household", "visited_on", "visitor", "role", "method", "offline", "received_at")
+    list_filter = ("role", "method", "offline")
     search_fields = ("household__number",)
     date_hierarchy = "visited_on"
     list_select_related = ("household", "visitor")
-    inlines = [VisitPhotoInline]
+    inlines = [VisitPhotoInline, VisitConflictInline]
 
 
 @admin.register(VisitFlag)

@@ -1,3 +1,5 @@
+import datetime as dt
+import hashlib
 import uuid
 
 from django import forms
@@ -9,6 +11,7 @@ from households.choices import AssessmentItem
 from households.forms import DateInput
 from visits.models import Visit
 from visits.photos import reencode
+from visits.sync import coarse
 
 NOT_CHECKED = ""
 MET, NOT_MET = "met", "not_met"
@@ -36,17 +39,64 @@ class PhotosField(forms.FileField):
         photos, errors = [], []
         for upload in files:
             try:
-                photos.append(reencode(upload))
+                photo = reencode(upload)
             except forms.ValidationError as error:
                 errors.append(error)
+            else:
+                photo.upload_digest = _sha256(upload)  # a photo sent again is known by the bytes it came as
+                photos.append(photo)
         if errors:
             raise forms.ValidationError(errors)
         return photos
 
 
+def _sha256(upload) -> str:
+    sha = hashlib.sha256()
+    for chunk in upload.chunks():
+        sha.update(chunk)
+    return sha.hexdigest()
+
+
+class DegreesField(forms.DecimalField):
+    """Degrees of latitude or longitude at any precision, kept to 3 decimals (about 100 m) before the range check."""
+
+    widget = forms.HiddenInput
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is not None and not value.is_finite():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return coarse(value)
+
+
+class PhoneTimeField(forms.DateTimeField):
+    """A moment as the phone's clock gave it (ISO 8601 with its offset); refused only when it cannot be stored."""
+
+    widget = forms.HiddenInput
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        try:
+            return value.astimezone(dt.UTC) if value is not None else None
+        except OverflowError:  # the year 1 or 9999 with an offset that pushes it out of any calendar
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
 class VisitForm(forms.ModelForm):
+    """A visit as the page or the phone sends it: one validation for both (visits:log and visits:sync).
+
+    The hidden fields are the phone's: the village the household had when the visit was
+    written (visits:sync refuses a household that moved since), when it was written and
+    whether without a connection, and, with the user's consent, a location, kept coarse.
+    """
+
     client_key = forms.UUIDField(widget=forms.HiddenInput)
     photos = PhotosField(label=_("Photos"), required=False, help_text=_("Up to three JPEG or PNG photos."))
+    village = forms.IntegerField(label=_("Village"), required=False, widget=forms.HiddenInput)
+    made_at = PhoneTimeField(label=_("Written on the phone at"), required=False)
+    offline = forms.BooleanField(label=_("Logged offline"), required=False, widget=forms.HiddenInput)
+    latitude = DegreesField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
+    longitude = DegreesField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
 
     class Meta:
         model = Visit
@@ -78,6 +128,7 @@ class VisitForm(forms.ModelForm):
         self.instance.household = household
         self.fields["visited_on"].initial = timezone.localdate()
         self.fields["client_key"].initial = uuid.uuid4()
+        self.fields["village"].initial = household.village_id
         for item in AssessmentItem:
             self.fields[f"check_{item.value}"] = forms.ChoiceField(
                 label=item.label,
@@ -92,6 +143,12 @@ class VisitForm(forms.ModelForm):
         for item in AssessmentItem:
             if cleaned.get(f"check_{item.value}") == NOT_MET and not cleaned.get(f"note_{item.value}", "").strip():
                 self.add_error(f"note_{item.value}", _("Say what is wrong when an item is not met."))
+        if (
+            "latitude" in cleaned
+            and "longitude" in cleaned
+            and (cleaned["latitude"] is None) != (cleaned["longitude"] is None)
+        ):
+            self.add_error(None, _("A location needs both its latitude and its longitude."))
         return cleaned
 
     def verdicts(self) -> dict[str, tuple[bool, str]]:
@@ -108,7 +165,31 @@ class VisitForm(forms.ModelForm):
     def visit(self) -> Visit:
         visit = self.instance
         visit.client_key = self.cleaned_data["client_key"]
+        visit.made_at = self.cleaned_data["made_at"]
+        visit.offline = self.cleaned_data["offline"]
+        visit.latitude, visit.longitude = self.cleaned_data["latitude"], self.cleaned_data["longitude"]
         return visit
+
+
+RESOLVE_CHOICES = [
+    ("", _("Send the visit")),
+    ("replace", _("Replace the stored version with the phone's")),
+    ("keep", _("Keep the stored version")),
+]
+
+
+class SyncChoiceForm(forms.Form):
+    """What the phone asks of visits:sync besides the visit: store it, or settle a conflict under its key."""
+
+    client_key = forms.UUIDField()
+    resolve = forms.ChoiceField(choices=RESOLVE_CHOICES, required=False)
+    replaces = forms.CharField(max_length=64, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("resolve") == "replace" and not cleaned.get("replaces"):
+            self.add_error("replaces", _("Say which stored version the phone's replaces."))
+        return cleaned
 
 
 class HouseholdNumberForm(forms.Form):

@@ -5,9 +5,11 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households.choices import AssignmentRole, HouseholdStatus
@@ -129,6 +131,10 @@ class Visit(models.Model):
     income_changes = models.TextField(_("income changes noticed"), blank=True)
     follow_up = models.TextField(_("follow-up actions"), blank=True)
     items_checked = models.JSONField(_("2W3G items checked"), default=list, blank=True)
+    # What the visitor found on each item they checked, as given: item -> [passes, note]. The
+    # assessment below is recorded only when a verdict differs from the latest one; this keeps
+    # the visit's own words, so that a version sent later can be set beside it (visits.sync).
+    verdicts = models.JSONField(_("2W3G verdicts given"), default=dict, blank=True)
     late = models.BooleanField(
         _("entered late"),
         default=False,
@@ -143,6 +149,32 @@ class Visit(models.Model):
         related_name="visit",
     )
     created_at = models.DateTimeField(_("logged at"), auto_now_add=True)
+    # When and where (issue 14). made_at is the phone's clock, as sent: shown, never trusted for
+    # lateness (a phone's clock can be wrong, or set back); received_at is the server's.
+    made_at = models.DateTimeField(_("written on the phone at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("reached the server at"), default=timezone.now)
+    offline = models.BooleanField(
+        _("logged offline"), default=False, help_text=_("Saved on the phone without a connection and sent later.")
+    )
+    # Coarse on purpose: rounded on the server to 3 decimals (about 100 m), whatever was sent.
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=7,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=8,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    # sha256 of the content as sent (visits.sync.content_digest); blank for visits from before it.
+    content_digest = models.CharField(_("content digest"), max_length=64, blank=True, editable=False)
 
     objects = HouseholdChildQuerySet.as_manager()
 
@@ -154,6 +186,13 @@ class Visit(models.Model):
             models.Index(fields=["household", "role", "visited_on"], name="visit_household_role_date"),
             models.Index(fields=["visitor", "visited_on"], name="visit_visitor_date"),
             models.Index(fields=["visited_on"], name="visit_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__range=(-90, 90), longitude__range=(-180, 180)),
+                name="visit_location_whole_and_in_range",
+            ),
         ]
 
     def __str__(self):
@@ -177,6 +216,8 @@ class VisitPhoto(models.Model):
     image = models.ImageField(_("photo"), upload_to=photo_path, width_field="width", height_field="height")
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)
+    # sha256 of the file as uploaded, before re-encoding: a photo sent again is known by it.
+    upload_digest = models.CharField(_("upload digest"), max_length=64, blank=True, editable=False)
 
     objects = VisitPhotoQuerySet.as_manager()
 
@@ -187,6 +228,65 @@ class VisitPhoto(models.Model):
 
     def __str__(self):
         return self.image.name
+
+
+class Resolution(models.TextChoices):
+    KEPT = "kept", _("The stored version was kept")
+    REPLACED = "replaced", _("The phone's version replaced it")
+
+
+class VisitConflictQuerySet(HouseholdChildQuerySet):
+    household_path = "visit__household__"
+
+    def unresolved(self):
+        return self.filter(resolved_at__isnull=True)
+
+
+class VisitConflict(models.Model):
+    """A version of a visit sent with the key of a stored visit but saying something else.
+
+    Never merged and never overwriting: it is kept here until the visitor chooses which
+    version stays (visits.services.visit_replace / visit_conflict_keep). One unresolved
+    conflict per visit and version, so that a phone sending it again records nothing more.
+    """
+
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="conflicts")
+    client_key = models.UUIDField(_("client key"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    # The version as sent, in the canonical shape of visits.sync.canonical_content, with photo_count.
+    content = models.JSONField(_("version sent"))
+    content_digest = models.CharField(_("content digest"), max_length=64)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolution = models.CharField(_("resolution"), max_length=10, choices=Resolution.choices, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = VisitConflictQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("visit conflict")
+        verbose_name_plural = _("visit conflicts")
+        ordering = ["received_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visit", "content_digest"],
+                condition=Q(resolved_at__isnull=True),
+                name="one_open_conflict_per_visit_version",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True, resolution="") | Q(resolved_at__isnull=False, resolution__gt=""),
+                name="conflict_resolved_with_resolution",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.visit} · {self.received_at:%Y-%m-%d %H:%M}"
 
 
 class FlagKind(models.TextChoices):

@@ -53,3 +53,12 @@ def due_soon_from(period: Period, day_of_month: int) -> dt.date:
 def entry_closes(period: Period, late_days: int) -> dt.date:
     """The last day a visit of `period` may be entered and still count for it: `late_days` after it ends."""
     return period.end + dt.timedelta(days=late_days)
+
+
+def counts_from(on: dt.date, length: str, late_days: int) -> dt.date:
+    """The earliest visit date that still counts for its period when entered on `on`.
+
+    The previous period's first day while its entries are still open, else the current period's.
+    """
+    previous = previous_period(on, length)
+    return previous.start if on <= entry_closes(previous, late_days) else period_of(on, length).start

@@ -31,6 +31,13 @@ class VisitResource(resources.ModelResource):
     problems_found = fields.Field(attribute="problems_found", column_name=field_label(Visit, "problems_found"))
     problems_solved = fields.Field(attribute="problems_solved", column_name=field_label(Visit, "problems_solved"))
     follow_up = fields.Field(attribute="follow_up", column_name=field_label(Visit, "follow_up"))
+    made_at = fields.Field(
+        attribute="made_at", column_name=field_label(Visit, "made_at"), widget=widgets.DateTimeWidget()
+    )
+    received_at = fields.Field(
+        attribute="received_at", column_name=field_label(Visit, "received_at"), widget=widgets.DateTimeWidget()
+    )
+    offline = fields.Field(column_name=field_label(Visit, "offline"))
 
     class Meta:
         model = Visit
@@ -47,6 +54,9 @@ class VisitResource(resources.ModelResource):
             "problems_found",
             "problems_solved",
             "follow_up",
+            "made_at",
+            "received_at",
+            "offline",
         )
         export_order = fields
 
@@ -61,6 +71,9 @@ class VisitResource(resources.ModelResource):
 
     def dehydrate_late(self, visit):
         return str(_("Yes")) if visit.late else ""
+
+    def dehydrate_offline(self, visit):
+        return str(_("Yes")) if visit.offline else ""
 
 
 class VisitFlagResource(resources.ModelResource):

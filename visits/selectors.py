@@ -1,16 +1,23 @@
 """Reads for the visit pages, with their joins done, always through the scoping choke point."""
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import User
-from households.choices import HouseholdStatus
-from households.models import Assignment, Household
-from visits.models import FlagKind, Visit, VisitFlag, VisitPhoto, VisitRule
+from accounts.models import Reach, User, scope_of
+from households.choices import HouseholdStatus, Relation
+from households.models import Assignment, Household, Member
+from households.selectors import HEAD_FIRST
+from visits import periods
+from visits.models import FlagKind, Visit, VisitConflict, VisitFlag, VisitorRole, VisitPhoto, VisitRule
 from visits.periods import MONTH, Period, period_of, previous_period
 
 
@@ -95,9 +102,164 @@ def visit_detail(*, user, pk: int) -> Visit:
     return (
         Visit.objects.visible_to(user)
         .select_related("household__village", "visitor", "assessment")
-        .prefetch_related(Prefetch("photos", queryset=VisitPhoto.objects.order_by("pk")))
+        .prefetch_related(
+            Prefetch("photos", queryset=VisitPhoto.objects.order_by("pk")),
+            Prefetch("conflicts", queryset=VisitConflict.objects.select_related("resolved_by")),
+        )
         .get(pk=pk)
     )
+
+
+def location_visible(visit: Visit, user) -> bool:
+    """Where a visit was logged: for its own visitor, and for those who oversee a town or more, not other cadres."""
+    return visit.visitor_id == user.pk or scope_of(user).reach in (Reach.TOWN, Reach.EVERYTHING)
+
+
+# ---------------------------------------------------------------- what the visit form says, and the phone's snapshot
+
+
+def role_text(role: str) -> str:
+    """What the visit form tells the visitor about the role their visit is recorded in (the page and the phone)."""
+    if role == VisitorRole.RESPONSIBLE:
+        return _("You visit as the household's responsible person.")
+    if role == VisitorRole.CONTACT:
+        return _("You visit as the household's contact person.")
+    return _(
+        "You are not this household's responsible or contact person: your visit is recorded as another "
+        "visitor's and counts for no one's required visit."
+    )
+
+
+def counts_from_text(day: dt.date) -> str:
+    return _(
+        "A visit dated %(date)s or later counts toward its period; one dated earlier is kept, marked as entered "
+        "late, and counts for nothing."
+    ) % {"date": day.isoformat()}
+
+
+def working_set(*, user, on: dt.date) -> dict:
+    """What a phone keeps to work without a connection: the user's visits due, and a snapshot of each household.
+
+    Through the scoping choke point (visits_due reads only households visible to the user,
+    and the snapshot reads them again through visible_to), with no ID number and no birth
+    date: members show their age. `version` is a digest of everything but the time it was
+    made, so that a phone can tell an unchanged set. Queries, whatever the number of
+    households: the visits due (the rules, one per active rule, the flags), the rules again,
+    the households with village, group and latest assessment, their members, their three
+    latest visits with their visitors, and the user's assignments to them today.
+    """
+    due = visits_due(user=user, on=on)
+    rules = {(rule.household_status, rule.visitor_role): rule for rule in VisitRule.objects.active()}
+    pks = sorted({item.household.pk for item in due})
+    households = (
+        Household.objects.visible_to(user)
+        .filter(pk__in=pks)
+        .select_related("village", "group", "latest_assessment")
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=Member.objects.order_by(HEAD_FIRST, "birth_date", "pk").only(
+                    "household_id", "name", "relation", "sex", "birth_date"
+                ),
+            ),
+            Prefetch(
+                "visits",
+                queryset=Visit.objects.select_related("visitor").order_by("-visited_on", "-pk")[:3],
+                to_attr="last_visits",
+            ),
+        )
+        if pks
+        else Household.objects.none()
+    )
+    roles = _roles_of(user, pks, on)
+    snapshots = {}
+    for household in households:
+        role = roles.get(household.pk, VisitorRole.OTHER)
+        rule = rules.get((household.status, role)) if role != VisitorRole.OTHER else None
+        counts_from = periods.counts_from(on, rule.period, settings.VISIT_LATE_ENTRY_DAYS) if rule else None
+        snapshots[str(household.pk)] = _snapshot(household, role, counts_from)
+    body = {
+        "user": {"id": user.pk, "name": str(user)},
+        "today": on.isoformat(),
+        "due": [
+            {
+                "household": item.household.pk,
+                "role": item.role,
+                "role_label": str(VisitorRole(item.role).label),
+                "period_start": item.period.start.isoformat(),
+                "period_end": item.period.end.isoformat(),
+                "flag": item.flag,
+                "last_visited_on": item.last_visited_on.isoformat() if item.last_visited_on else None,
+                "done": item.done,
+            }
+            for item in due
+            if str(item.household.pk) in snapshots
+        ],
+        "households": snapshots,
+    }
+    body["version"] = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+    body["generated_at"] = timezone.now().isoformat()
+    return body
+
+
+def _roles_of(user, pks, on: dt.date) -> dict[int, str]:
+    """The user's role for each household on `on`, as visits.services.visitor_role finds it (responsible first)."""
+    if not pks:
+        return {}
+    roles: dict[int, str] = {}
+    assigned = Assignment.objects.current(on=on).filter(person=user, household_id__in=pks)
+    for household_id, role in assigned.values_list("household_id", "role"):
+        if roles.get(household_id) != VisitorRole.RESPONSIBLE:
+            roles[household_id] = role
+    return roles
+
+
+def _snapshot(household: Household, role: str, counts_from: dt.date | None) -> dict:
+    head = next((member for member in household.members.all() if member.relation == Relation.HEAD), None)
+    assessment = household.latest_assessment
+    return {
+        "id": household.pk,
+        "number": household.number,
+        "head": head.name if head else "",
+        "village": {"id": household.village_id, "name": household.village.name},
+        "group": household.group.name if household.group else "",
+        "address": household.address,
+        "phone": household.phone,
+        "status": str(household.get_status_display()),
+        "registered_on": household.registered_on.isoformat(),
+        "members": [
+            {
+                "name": member.name,
+                "relation": str(member.get_relation_display()),
+                "sex": str(member.get_sex_display()),
+                "age": member.age,
+            }
+            for member in household.members.all()
+        ],
+        "assessment": {
+            "assessed_on": assessment.assessed_on.isoformat(),
+            "items": [
+                {"item": item.value, "label": str(item.label), "passes": passes, "note": note}
+                for item, passes, note in assessment.verdicts()
+            ],
+        }
+        if assessment
+        else None,
+        "last_visits": [
+            {
+                "visited_on": visit.visited_on.isoformat(),
+                "visitor": str(visit.visitor),
+                "method": str(visit.get_method_display()),
+                "role": str(visit.get_role_display()),
+            }
+            for visit in household.last_visits
+        ],
+        "role": role,
+        "role_text": role_text(role),
+        "counts_from": counts_from.isoformat() if counts_from else None,
+        "counts_from_text": counts_from_text(counts_from) if counts_from else "",
+        "log_url": f"{reverse('visits:log')}?household={household.pk}",
+    }
 
 
 @dataclass

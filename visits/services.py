@@ -1,5 +1,6 @@
 """Writes of the visits app: logging a visit, and the daily job that raises and clears flags."""
 
+import copy
 import datetime as dt
 import logging
 from collections import defaultdict
@@ -20,7 +21,8 @@ from audit.models import AuditEvent
 from households.choices import AssessmentItem
 from households.models import Assessment, Assignment, Household
 from households.services import assessment_record
-from visits.models import FlagKind, Visit, VisitFlag, VisitorRole, VisitPhoto, VisitRule
+from visits import periods, sync
+from visits.models import FlagKind, Resolution, Visit, VisitConflict, VisitFlag, VisitorRole, VisitPhoto, VisitRule
 from visits.periods import MONTH, Period, due_soon_from, entry_closes, period_of, previous_period
 
 log = logging.getLogger(__name__)
@@ -30,7 +32,18 @@ BATCH_SIZE = 1000
 # ---------------------------------------------------------------- logging a visit
 
 
-@transaction.atomic
+class VisitConflictError(Exception):
+    """A visit sent with the key of a stored visit of the same visitor and household, but saying something else.
+
+    Nothing of it was stored in the visit: the version sent is kept as `conflict` for the visitor to
+    choose (visit_replace or visit_conflict_keep), `visit` is the one stored.
+    """
+
+    def __init__(self, *, visit: Visit, conflict: VisitConflict):
+        super().__init__(f"visit {visit.pk}: another version under key {visit.client_key}")
+        self.visit, self.conflict = visit, conflict
+
+
 def visit_log(
     *,
     visit: Visit,
@@ -41,33 +54,58 @@ def visit_log(
 ) -> tuple[Visit, bool]:
     """Store a visit once, however often it is sent; record a 2W3G change; clear the flags it answers.
 
-    `visit` is unsaved, with its client_key. `verdicts` maps each 2W3G item the
-    visitor checked to (passes, note); `photos` are re-encoded image files.
-    Returns the stored visit and whether this call created it; only a visit created is recorded
-    in the audit trail (with its photos, in one insert), a repeat of the same form is not.
+    `visit` is unsaved, with its client_key (and, from a phone, made_at, offline and a location,
+    rounded here to about 100 m). `verdicts` maps each 2W3G item the visitor checked to
+    (passes, note); `photos` are re-encoded image files, each with the `upload_digest` of the
+    bytes uploaded (visits.forms.PhotosField). Returns the stored visit and whether this call
+    created it; only a visit created is recorded in the audit trail (with its photos, in one
+    insert), a repeat of the same content is not. The same key with other content raises
+    VisitConflictError after recording that version (once: sent again, it records nothing more);
+    the stored visit is never overwritten. The same key from another visitor or for another
+    household raises ValidationError("key_used").
+
+    Two requests with one key at once store one visit: on SQLite the transaction takes the
+    write lock when it begins (settings: IMMEDIATE), so the second finds the first's visit; on
+    PostgreSQL the second's insert meets the unique key and reads the first's.
     """
+    verdicts = verdicts or {}
+    photos = list(photos)
+    digests = [sync.upload_digest(photo) for photo in photos]
+    content = sync.canonical_content(visit=visit, verdicts=verdicts, photo_digests=digests)
+    visit.content_digest = sync.content_digest(content)
+    with transaction.atomic():
+        stored, created = _stored_or_created(
+            visit, user, verdicts, content, list(zip(photos, digests, strict=True)), via
+        )
+        conflict = None if created else _other_version(stored, content, visit.content_digest, user, via)
+    if conflict is not None:  # raised once the conflict is committed: the caller's rollback must not take it
+        raise VisitConflictError(visit=stored, conflict=conflict)
+    return stored, created
+
+
+def _stored_or_created(visit, user, verdicts, content, photos, via) -> tuple[Visit, bool]:
     existing = Visit.objects.filter(client_key=visit.client_key).first()
     if existing is not None:
-        if (existing.household_id, existing.visitor_id) != (visit.household_id, user.pk):
-            # Someone else's key (a copied form, a forged one): saying whose visit it is would
-            # tell what lies outside the user's scope.
-            raise ValidationError(_("This form can no longer be saved: open a new one."), code="key_used")
-        return existing, False
+        return _owned(existing, visit, user), False
     household = Household.objects.select_related("latest_assessment").get(pk=visit.household_id)
+    visit.latitude, visit.longitude = sync.coarse(visit.latitude), sync.coarse(visit.longitude)
     _check(visit, household)
     visit.visitor = user
     standing = visit_standing(household=household, person=user, day=visit.visited_on)
     visit.role, visit.late = standing.role, standing.late
-    visit.items_checked = sorted(verdicts or {})
-    visit.full_clean(exclude=["assessment"])
+    visit.items_checked = sorted(verdicts)
+    visit.verdicts = content["verdicts"]
+    visit.received_at = timezone.now()
+    # Not the client key: a visit stored meanwhile by a request with the same key is met below.
+    visit.full_clean(exclude=["assessment", "client_key"])
     try:
         with transaction.atomic():
             visit.save()
     except IntegrityError:  # the same form, sent twice at once: the other request stored it
-        return Visit.objects.get(client_key=visit.client_key), False
+        return _owned(Visit.objects.get(client_key=visit.client_key), visit, user), False
     events = trail.AuditTrail(actor=user, via=via)
-    for photo in photos:
-        events.created(VisitPhoto.objects.create(visit=visit, image=photo), household=household)
+    for photo, digest in photos:
+        events.created(VisitPhoto.objects.create(visit=visit, image=photo, upload_digest=digest), household=household)
     if verdicts:
         visit.assessment = _record_changed_verdicts(household, visit, verdicts, user, via)
         if visit.assessment is not None:
@@ -76,6 +114,177 @@ def visit_log(
     events.record()
     _clear_flags_answered_by(visit, timezone.now())
     return visit, True
+
+
+def _owned(stored: Visit, sent: Visit, user) -> Visit:
+    if (stored.household_id, stored.visitor_id) != (sent.household_id, user.pk):
+        # Someone else's key (a copied form, a forged one): saying whose visit it is would
+        # tell what lies outside the user's scope.
+        raise ValidationError(_("This form can no longer be saved: open a new one."), code="key_used")
+    return stored
+
+
+def _other_version(stored: Visit, content: dict, digest: str, user, via) -> VisitConflict | None:
+    """The version sent, kept as a conflict when it differs from the stored one (a visit from before digests never)."""
+    if not stored.content_digest or stored.content_digest == digest:
+        return None
+    return _conflict_record(stored, content, digest, user, via)
+
+
+def _conflict_record(visit: Visit, content: dict, digest: str, user, via) -> VisitConflict:
+    found = visit.conflicts.unresolved().filter(content_digest=digest).first()
+    if found is not None:
+        return found
+    conflict = VisitConflict(
+        visit=visit,
+        client_key=visit.client_key,
+        content={**content, "photo_count": len(content["photos"])},
+        content_digest=digest,
+    )
+    try:
+        with transaction.atomic():
+            conflict.save()
+    except IntegrityError:  # the same version, sent twice at once
+        return visit.conflicts.unresolved().get(content_digest=digest)
+    trail.record(actor=user, via=via, instance=conflict, household=Household.objects.get(pk=visit.household_id))
+    return conflict
+
+
+# ---------------------------------------------------------------- choosing between two versions
+
+
+def visit_replace(
+    *,
+    visit: Visit,
+    user,
+    sent: Visit,
+    verdicts: dict[str, tuple[bool, str]] | None = None,
+    photos=(),
+    replaces: str,
+    via: str = AuditEvent.Via.SYNC,
+) -> tuple[Visit, bool]:
+    """The visitor chose the phone's version of a visit in conflict: it takes the stored version's place.
+
+    `sent` is the phone's version as the form built it (unsaved, with the visit's client key
+    and household); `replaces` the digest of the stored version the visitor saw when choosing.
+    Only the visit's own visitor may, and only while a conflict of the visit is unresolved: a
+    visit is otherwise never edited. When the stored version is no longer the one seen (another
+    choice was made meanwhile) or there is nothing to resolve, the version sent is recorded as a
+    conflict again and VisitConflictError raised. Sent twice, the second finds its version
+    stored and changes nothing (returns False).
+
+    The role and lateness are found again for the (maybe new) date as visit_log finds them,
+    lateness as of the day this version reached the server (its conflict's received_at, else
+    today): choosing late does not make a visit late. Photos are added, never removed (a photo
+    already there, by its upload digest, is not added twice). A changed 2W3G verdict records a
+    new assessment as visit_log does; the earlier ones stay in the history. Flags follow the
+    date: those this visit cleared and no longer answers open again (unless another visit
+    answers them), and those the new date answers are cleared.
+    """
+    verdicts = verdicts or {}
+    photos = list(photos)
+    digests = [sync.upload_digest(photo) for photo in photos]
+    content = sync.canonical_content(visit=sent, verdicts=verdicts, photo_digests=digests)
+    digest = sync.content_digest(content)
+    with transaction.atomic():
+        stored = _owned(Visit.objects.select_for_update().get(pk=visit.pk), sent, user)
+        if stored.content_digest == digest:
+            return stored, False
+        open_conflicts = list(stored.conflicts.unresolved().select_for_update())
+        if stored.content_digest != replaces or not open_conflicts:
+            conflict = _conflict_record(stored, content, digest, user, via)
+        else:
+            conflict = None
+            _replace(
+                stored,
+                sent,
+                content,
+                digest,
+                verdicts,
+                list(zip(photos, digests, strict=True)),
+                open_conflicts,
+                user,
+                via,
+            )
+    if conflict is not None:
+        raise VisitConflictError(visit=stored, conflict=conflict)
+    return stored, True
+
+
+REPLACED_FIELDS = [
+    *sync.CONTENT_FIELDS,
+    "made_at",
+    "offline",
+    "latitude",
+    "longitude",
+    "role",
+    "late",
+    "items_checked",
+    "verdicts",
+    "content_digest",
+    "received_at",
+    "assessment",
+]
+
+
+def _replace(stored, sent, content, digest, verdicts, photos, open_conflicts, user, via) -> None:
+    household = Household.objects.select_related("latest_assessment").get(pk=stored.household_id)
+    before = copy.copy(stored)  # as read, under its row lock
+    for name in sync.CONTENT_FIELDS:
+        setattr(stored, name, getattr(sent, name))
+    stored.made_at, stored.offline = sent.made_at, sent.offline
+    stored.latitude, stored.longitude = sync.coarse(sent.latitude), sync.coarse(sent.longitude)
+    _check(stored, household)
+    now = timezone.now()
+    arrived = next((c.received_at for c in open_conflicts if c.content_digest == digest), now)
+    standing = visit_standing(household=household, person=user, day=stored.visited_on)
+    stored.role, stored.late = standing.role, standing.late_if_entered(timezone.localdate(arrived))
+    stored.items_checked = sorted(verdicts)
+    stored.verdicts = content["verdicts"]
+    stored.content_digest = digest
+    stored.received_at = arrived
+    stored.full_clean(exclude=["assessment", "client_key"])
+    events = trail.AuditTrail(actor=user, via=via)
+    had = list(stored.photos.values_list("upload_digest", flat=True))
+    known = set(had)
+    for photo, photo_digest in photos:
+        if photo_digest not in known:
+            known.add(photo_digest)
+            added = VisitPhoto.objects.create(visit=stored, image=photo, upload_digest=photo_digest)
+            events.created(added, household=household)
+    if verdicts:
+        stored.assessment = _record_changed_verdicts(household, stored, verdicts, user, via) or stored.assessment
+    stored.save(update_fields=REPLACED_FIELDS)
+    photos_count = [len(had), len(had) + len(known - set(had))]
+    events.changed(before, stored, household=household, fields=REPLACED_FIELDS, extra={"photo_count": photos_count})
+    _resolve(open_conflicts, Resolution.REPLACED, user, now, events, household)
+    events.record()
+    _flags_follow(stored, now)
+
+
+@transaction.atomic
+def visit_conflict_keep(*, visit: Visit, user, via: str = AuditEvent.Via.SYNC) -> int:
+    """The visitor kept the stored version of a visit: the versions sent against it are resolved as dropped.
+
+    Only the visit's own visitor may. Returns how many were resolved (none when sent again).
+    """
+    if visit.visitor_id != user.pk:
+        raise ValidationError(_("This form can no longer be saved: open a new one."), code="key_used")
+    open_conflicts = list(visit.conflicts.unresolved().select_for_update())
+    if open_conflicts:
+        events = trail.AuditTrail(actor=user, via=via)
+        household = Household.objects.get(pk=visit.household_id)
+        _resolve(open_conflicts, Resolution.KEPT, user, timezone.now(), events, household)
+        events.record()
+    return len(open_conflicts)
+
+
+def _resolve(conflicts, resolution: str, user, now, events, household) -> None:
+    for conflict in conflicts:
+        before = copy.copy(conflict)
+        conflict.resolved_at, conflict.resolution, conflict.resolved_by = now, resolution, user
+        conflict.save(update_fields=["resolved_at", "resolution", "resolved_by"])
+        events.changed(before, conflict, household=household, fields=["resolved_at", "resolution", "resolved_by"])
 
 
 @dataclass(frozen=True)
@@ -89,7 +298,10 @@ class VisitStanding:
 
     @property
     def late(self) -> bool:
-        return timezone.localdate() > self.counts_until
+        return self.late_if_entered(timezone.localdate())
+
+    def late_if_entered(self, day: dt.date) -> bool:
+        return day > self.counts_until
 
     @property
     def counts(self) -> bool:
@@ -125,8 +337,7 @@ def counts_from(*, household: Household, person, on: dt.date) -> dt.date | None:
     standing = visit_standing(household=household, person=person, day=on)
     if standing.rule is None:
         return None
-    previous = previous_period(on, standing.rule.period)
-    return previous.start if on <= entry_closes(previous, settings.VISIT_LATE_ENTRY_DAYS) else standing.period.start
+    return periods.counts_from(on, standing.rule.period, settings.VISIT_LATE_ENTRY_DAYS)
 
 
 def _check(visit: Visit, household: Household) -> None:
@@ -138,6 +349,8 @@ def _check(visit: Visit, household: Household) -> None:
         errors["visited_on"] = _("The household was only registered on %(date)s.") % {
             "date": household.registered_on.isoformat()
         }
+    if (visit.latitude is None) != (visit.longitude is None):
+        errors["latitude"] = _("A location needs both its latitude and its longitude.")
     if errors:
         raise ValidationError(errors)
 
@@ -160,6 +373,38 @@ def _record_changed_verdicts(household, visit, verdicts, user, via) -> Assessmen
     return assessment_record(
         assessment=Assessment(household=household, assessed_on=visit.visited_on, **fields), user=user, via=via
     )
+
+
+def _answers(visit: Visit, flag: VisitFlag) -> bool:
+    return (
+        not visit.late
+        and visit.role == flag.rule.visitor_role
+        and flag.period_start <= visit.visited_on <= flag.period_end
+    )
+
+
+def _flags_follow(visit: Visit, now) -> None:
+    """After a visit changed: the flags it cleared and no longer answers go to another visit that does, or open again.
+
+    A flag opened again was already notified of (notified_kind), so nobody is told twice; the
+    daily job's _clear_answered would find the other visit too, a night later.
+    """
+    stale = [
+        flag for flag in VisitFlag.objects.filter(cleared_by=visit).select_related("rule") if not _answers(visit, flag)
+    ]
+    for flag in stale:
+        other = (
+            flag.rule.counted_visits(Period(flag.period_start, flag.period_end))
+            .filter(household_id=flag.household_id)
+            .exclude(pk=visit.pk)
+            .order_by("visited_on", "pk")
+            .first()
+        )
+        flag.cleared_by = other
+        flag.cleared_at = flag.cleared_at if other is not None else None
+    if stale:
+        VisitFlag.objects.bulk_update(stale, ["cleared_by", "cleared_at"])
+    _clear_flags_answered_by(visit, now)
 
 
 def _clear_flags_answered_by(visit: Visit, now) -> int:

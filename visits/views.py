@@ -1,22 +1,27 @@
 import datetime as dt
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseNotModified
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
 
+from audit.models import AuditEvent
 from common.pagination import paginate
 from common.spreadsheets import export_response, wants_export
 from households.models import Household, Village
 from households.selectors import heads_prefetch
-from visits import selectors, services
-from visits.forms import HouseholdNumberForm, VisitForm
+from visits import selectors, services, sync
+from visits.forms import HouseholdNumberForm, SyncChoiceForm, VisitForm
 from visits.models import FlagKind, Visit, VisitPhoto
 from visits.resources import ComplianceResource, DueVisitResource, VisitFlagResource, VisitResource, compliance_lines
 
@@ -48,21 +53,17 @@ def visit_log(request):
             visit, created = services.visit_log(
                 visit=form.visit(), user=request.user, verdicts=form.verdicts(), photos=form.cleaned_data["photos"]
             )
+        except services.VisitConflictError as conflict:
+            form.add_error(None, _stored_version_error(conflict.visit, household))
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            if created and visit.late:
-                messages.warning(
-                    request,
-                    _("Visit to household %(number)s logged, but entered too late to count for its period.")
-                    % {"number": household.number},
-                )
-            elif created:
-                messages.success(request, _("Visit to household %(number)s logged.") % {"number": household.number})
-            else:
-                messages.info(request, _("This visit was already logged."))
+            level = messages.INFO if not created else messages.WARNING if visit.late else messages.SUCCESS
+            messages.add_message(request, level, sync.logged_message(visit, household, created=created))
             return redirect(_next(request) or visit.get_absolute_url())
     today = timezone.localdate()
+    role = services.visitor_role(household=household, person=request.user, day=today)
+    counts_from = services.counts_from(household=household, person=request.user, on=today)
     return render(
         request,
         "visits/visit_form.html",
@@ -71,10 +72,110 @@ def visit_log(request):
             "household": household,
             "cancel_url": _next(request) or reverse("visits:due"),
             "next_url": _next(request) or "",
-            "role": services.visitor_role(household=household, person=request.user, day=today),
-            "counts_from": services.counts_from(household=household, person=request.user, on=today),
+            "role": role,
+            "role_text": selectors.role_text(role),
+            "counts_from": counts_from,
+            "counts_from_text": selectors.counts_from_text(counts_from) if counts_from else "",
         },
     )
+
+
+def _stored_version_error(visit, household):
+    """Without JavaScript there is no choosing: the page says so and links to the version stored."""
+    return format_html(
+        '{} <a href="{}">{}</a>', sync.conflict_message(visit, household), visit.get_absolute_url(), _("Open it")
+    )
+
+
+@login_not_required  # an ended session answers JSON the phone understands, not the login page
+@require_http_methods(["GET", "POST"])
+def visit_sync(request):
+    """The phone's outbox: GET says who is logged in (and gives a CSRF token), POST sends one visit (visits.sync)."""
+    if not request.user.is_authenticated:
+        return sync.login_needed()
+    if request.method == "GET":
+        return sync.answer(200, user=request.user.pk, csrf_token=get_token(request))
+    household_pk = request.POST.get("household", "")
+    household = (
+        Household.objects.visible_to(request.user).select_related("village").filter(pk=household_pk).first()
+        if household_pk.isascii() and household_pk.isdigit()
+        else None
+    )
+    if household is None:
+        return sync.not_found()
+    choice = SyncChoiceForm(request.POST)
+    if not choice.is_valid():
+        return sync.invalid(choice)
+    if choice.cleaned_data["resolve"] == "keep":
+        return _keep(request, household, choice.cleaned_data["client_key"])
+    form = VisitForm(request.POST, request.FILES, household=household)
+    valid = form.is_valid()
+    village = form.cleaned_data.get("village")
+    if village is not None and village != household.village_id:
+        return sync.moved(household, Village.objects.visible_to(request.user).filter(pk=household.village_id).first())
+    if not valid:
+        return sync.invalid(form)
+    return _store(
+        request, household, form, replaces=choice.cleaned_data["replaces"], resolve=choice.cleaned_data["resolve"]
+    )
+
+
+def _store(request, household, form, *, resolve: str, replaces: str):
+    sent = form.visit()
+    stored = Visit.objects.filter(client_key=sent.client_key).first() if resolve == "replace" else None
+    try:
+        if stored is None:
+            visit, created = services.visit_log(
+                visit=sent,
+                user=request.user,
+                verdicts=form.verdicts(),
+                photos=form.cleaned_data["photos"],
+                via=AuditEvent.Via.SYNC,
+            )
+            return sync.stored(visit, household, created=created)
+        visit, _changed = services.visit_replace(
+            visit=stored,
+            user=request.user,
+            sent=sent,
+            verdicts=form.verdicts(),
+            photos=form.cleaned_data["photos"],
+            replaces=replaces,
+        )
+        return sync.replaced(visit, household)
+    except services.VisitConflictError as conflict:
+        return sync.conflict(conflict.visit, household, conflict.conflict.content)
+    except ValidationError as error:
+        if getattr(error, "code", None) == "key_used":
+            return sync.key_used(error)
+        form.add_error(None, error)
+        return sync.invalid(form)
+
+
+def _keep(request, household, client_key):
+    visit = Visit.objects.filter(client_key=client_key, household=household, visitor=request.user).first()
+    if visit is None:
+        return sync.not_stored()
+    services.visit_conflict_keep(visit=visit, user=request.user)
+    return sync.kept(visit, household)
+
+
+@login_not_required  # as visit_sync: the phone is told to log in, in JSON
+@require_GET
+def working_set(request):
+    """What a phone keeps for working without a connection: my visits due and a snapshot of each household.
+
+    Sent with an ETag: a phone that has this version already gets 304 and no body.
+    """
+    if not request.user.is_authenticated:
+        return sync.login_needed()
+    body = selectors.working_set(user=request.user, on=timezone.localdate())
+    etag = f'"{body["version"]}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        response = sync.answer(200, **body)
+    response["ETag"] = etag
+    return response
 
 
 def _choose_household(request):
@@ -151,7 +252,11 @@ def visit_detail(request, pk):
         visit = selectors.visit_detail(user=request.user, pk=pk)
     except Visit.DoesNotExist:
         raise Http404 from None
-    return render(request, "visits/visit_detail.html", {"visit": visit})
+    return render(
+        request,
+        "visits/visit_detail.html",
+        {"visit": visit, "show_location": selectors.location_visible(visit, request.user)},
+    )
 
 
 def photo(request, pk):

@@ -248,6 +248,25 @@ def _visit_log(w: World):
     return visits.visit_log(visit=visit, user=w.cadre)
 
 
+def _visit_in_conflict(w: World):
+    """A visit logged, then sent again under its key saying something else: a conflict to settle."""
+    visit, _created = _visit_log(w)
+    other = Visit(household=w.household, client_key=visit.client_key, visited_on=visit.visited_on, method="phone")
+    with pytest.raises(visits.VisitConflictError):
+        visits.visit_log(visit=other, user=w.cadre)
+    return visit, other
+
+
+def _visit_replace(w: World):
+    visit, other = _visit_in_conflict(w)
+    return visits.visit_replace(visit=visit, user=w.cadre, sent=other, replaces=visit.content_digest)
+
+
+def _visit_conflict_keep(w: World):
+    visit, _other = _visit_in_conflict(w)
+    return visits.visit_conflict_keep(visit=visit, user=w.cadre)
+
+
 def _programme_save(w: World):
     """One programme through the generic path its spec's form takes (every spec: test_every_programme_records)."""
     return _save_through_spec(specs.REWARD, w)
@@ -279,6 +298,8 @@ WRITES: dict[str, Write] = {
         _document_delete, "infrastructure.ProjectDocument", Action.DELETED
     ),
     "visits.services.visit_log": Write(_visit_log, "visits.Visit"),
+    "visits.services.visit_replace": Write(_visit_replace, "visits.Visit", Action.CHANGED),
+    "visits.services.visit_conflict_keep": Write(_visit_conflict_keep, "visits.VisitConflict", Action.CHANGED),
 }
 
 READS = "reads or computes only; writes nothing"

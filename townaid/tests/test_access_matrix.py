@@ -61,7 +61,7 @@ class Rule:
     """What each user gets, in the order of USERS, for a GET and for a POST.
 
     An outcome is "ok" (200), "login" (302 to the login page, back here after),
-    "to:<url name>" (302 to that page), or a status code: "400", "403", "404", "405".
+    "to:<url name>" (302 to that page), or a status code: "400", "401", "403", "404", "405".
     """
 
     get: tuple[str, ...]
@@ -132,6 +132,12 @@ LOGIN        = rule("ok        to:home   to:home   to:home   to:home   to:home  
 TO_HOME      = rule("to:home   to:home   to:home   to:home   to:home   to:home   to:home")
 # The health check (/healthz): anyone, as a load balancer asks it without logging in; it only reads.
 PUBLIC_GET   = rule("ok        ok        ok        ok        ok        ok        ok",
+                    "405       405       405       405       405       405       405")
+# The phone's outbox and snapshot (JSON): an ended session is told 401, never sent to the login page. An empty
+# POST names no household the user may visit: 404, as for one out of scope.
+SYNC         = rule("401       ok        ok        ok        ok        ok        ok",
+                    "401       404       404       404       404       404       404")
+WORKING_SET  = rule("401       ok        ok        ok        ok        ok        ok",
                     "405       405       405       405       405       405       405")
 # The town dashboard: others are sent home, which sends them to their own landing page.
 TOWN_PAGE    = rule("login     to:home   to:home   to:home   ok        ok        to:home")
@@ -256,6 +262,8 @@ TABLE = {
     # ------------------------------------------------------------ visits
     "visits:due":                      row(LIST),
     "visits:log":                      row(READ, query={"household": the.household}),
+    "visits:sync":                     row(SYNC),
+    "visits:working-set":              row(WORKING_SET),
     "visits:flags":                    row(LIST),
     "visits:compliance":               row(LIST),
     "visits:household":                row(READ, pk=the.household),
@@ -493,7 +501,7 @@ def test_each_user_gets_what_the_table_says(client, world, db, cell):
 def test_every_outcome_in_the_table_is_one_the_matrix_knows():
     rules = [ADMIN_MODEL_PAGE] + [r.rule for r in TABLE.values()]
     outcomes = {outcome for r in rules for outcome in (*r.get, *r.post)}
-    known = {"ok", "login", "400", "403", "404", "405"} | {f"to:{key}" for key in PATTERNS}
+    known = {"ok", "login", "400", "401", "403", "404", "405"} | {f"to:{key}" for key in PATTERNS}
     assert sorted(outcomes - known) == []
 
 

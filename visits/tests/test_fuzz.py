@@ -24,13 +24,13 @@ from households.choices import AssessmentItem, AssignmentRole
 from households.models import Assessment
 from households.tests.factories import AssignmentFactory, HouseholdFactory
 from townaid.tests.fuzzing import dates, either, examples, huge_texts, junk, junk_rates, post_data, texts
-from visits.models import Method, Visit, VisitorRole, VisitPhoto
-from visits.services import visitor_role
+from visits.models import Method, Visit, VisitConflict, VisitorRole, VisitPhoto
+from visits.services import visit_log, visitor_role
 from visits.tests.factories import VisitFactory
 
 pytestmark = pytest.mark.django_db
 
-WRITTEN = [Visit, VisitPhoto, Assessment, AuditEvent]
+WRITTEN = [Visit, VisitPhoto, VisitConflict, Assessment, AuditEvent]
 TODAY = timezone.localdate()
 REGISTERED = dt.date(2019, 1, 1)
 GREY = st.just((128, 128, 128))
@@ -168,3 +168,93 @@ def test_logging_a_visit_never_fails_and_stores_all_or_nothing(client, helper, h
         transaction.set_rollback(True)
     for upload in data.get("photos", []):
         upload.seek(0)  # the same example may be replayed while shrinking
+
+
+# ---------------------------------------------------------------- the phone's outbox
+
+
+@pytest.fixture
+def phone_visit(household, helper):
+    """A visit sent from a phone earlier, with its digest: the same key with other content is a conflict."""
+    visit = Visit(household=household, client_key=uuid.uuid4(), visited_on=dt.date(2020, 3, 12), method="home")
+    return visit_log(visit=visit, user=helper)[0]
+
+
+offsets = st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=8)), dt.timezone(dt.timedelta(hours=-12))])
+phone_times = st.one_of(
+    st.datetimes(timezones=offsets).map(dt.datetime.isoformat),
+    st.sampled_from(["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-12:00", "2020-03-10T09:15", "now"]),
+)
+odd_degrees = st.one_of(
+    st.decimals(-200, 200, allow_nan=False, places=6).map(str),
+    st.sampled_from(["NaN", "Infinity", "-0", "1e999999", "30,123", "90.0004", "-180.0005"]),
+    junk,
+)
+
+
+@st.composite
+def sync_posts(draw, *, households: list[int], village: int, visit: Visit) -> dict:
+    data = draw(visit_posts(earlier_key=str(visit.client_key)))
+    rate = draw(junk_rates())
+    maybe = lambda strategy: st.one_of(st.none(), either(strategy, rate))  # noqa: E731
+    if draw(st.booleans()):  # the key of the visit sent before: the same visit, another version, or a choice
+        data["client_key"] = str(visit.client_key)
+    if draw(st.booleans()):  # a location: both or, at the junk rate, anything
+        latitude = st.decimals(-90, 90, allow_nan=False, places=7).map(str)
+        longitude = st.decimals(-180, 180, allow_nan=False, places=7).map(str)
+        data.update(
+            post_data(
+                {
+                    "latitude": draw(either(latitude, rate, st.one_of(st.none(), odd_degrees))),
+                    "longitude": draw(either(longitude, rate, st.one_of(st.none(), odd_degrees))),
+                }
+            )
+        )
+    data.update(
+        post_data(
+            {
+                # Mostly the household the visit is for: refusals are cheap to reach, stored visits are not.
+                "household": draw(either(st.sampled_from(households[:1] * 8 + households[1:]).map(str), rate)),
+                "village": draw(maybe(st.sampled_from([village] * 4 + [village + 1]).map(str))),
+                "made_at": draw(maybe(phone_times)),
+                "offline": draw(maybe(st.sampled_from(["0", "1"]))),
+                "resolve": draw(maybe(st.sampled_from(["", "replace", "keep"]))),
+                "replaces": draw(maybe(st.just(visit.content_digest))),
+            }
+        )
+    )
+    return data
+
+
+@settings(max_examples=examples(40))
+@given(draw=st.data())
+def test_the_sync_endpoint_never_fails_and_a_refusal_stores_nothing(
+    client, helper, household, phone_visit, hongqi_household, media, draw
+):
+    client.force_login(helper)
+    households = [household.pk, hongqi_household.pk, 0]
+    data = draw.draw(sync_posts(households=households, village=household.village_id, visit=phone_visit), "posted")
+
+    def run():
+        before, files = written(), files_in(media)
+        response = client.post(reverse("visits:sync"), data, HTTP_ACCEPT="application/json")
+        answer = response.json()
+        event(f"{response.status_code} {answer['status']}")
+        assert (response.status_code, answer["status"]) in {
+            (201, "created"),
+            (200, "exists"),
+            (200, "replaced"),
+            (200, "kept"),
+            (409, "conflict"),
+            (404, "refused"),
+            (422, "refused"),
+            (422, "invalid"),
+        }
+        if response.status_code in (404, 422):
+            assert (written(), files_in(media)) == (before, files)
+
+    with transaction.atomic():
+        run()
+        transaction.set_rollback(True)
+    for upload in data.get("photos", []):
+        upload.seek(0)

@@ -1,14 +1,16 @@
 import datetime as dt
+from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Notification
 from accounts.services import Message, notify
 from households.choices import AssignmentRole, HouseholdStatus
 from households.tests.factories import AssignmentFactory, HouseholdFactory, UserFactory
-from visits.models import FlagKind, VisitorRole
+from visits.models import FlagKind, Resolution, VisitConflict, VisitorRole
 from visits.services import visits_flag
 from visits.tests.factories import VisitFactory
 
@@ -229,3 +231,61 @@ def test_a_miss_from_two_periods_ago_no_longer_marks_a_household_overdue(client,
     item = client.get(reverse("visits:due")).context["due"][0]
     assert household.visit_flags.filter(period_start=two_months_ago, cleared_at__isnull=True).exists()
     assert item.flag is None
+
+
+# ---------------------------------------------------------------- when and where a visit was made
+
+
+@pytest.fixture
+def visit_from_a_phone(dongfeng, helper):
+    household = assigned(dongfeng, helper)
+    visit = VisitFactory(
+        household=household,
+        visitor=helper,
+        visited_on=TODAY,
+        made_at=dt.datetime(2020, 3, 10, 1, 15, tzinfo=dt.UTC),
+        received_at=dt.datetime(2020, 3, 12, 6, 30, tzinfo=dt.UTC),
+        offline=True,
+        latitude=Decimal("30.123"),
+        longitude=Decimal("114.457"),
+        content_digest="a" * 64,
+    )
+    VisitConflict.objects.create(
+        visit=visit,
+        client_key=visit.client_key,
+        received_at=dt.datetime(2020, 3, 12, 7, 0, tzinfo=dt.UTC),
+        content={},
+        content_digest="b" * 64,
+        resolved_at=dt.datetime(2020, 3, 12, 8, 0, tzinfo=dt.UTC),
+        resolution=Resolution.KEPT,
+        resolved_by=helper,
+    )
+    return visit
+
+
+@pytest.mark.parametrize(("user", "sees_location"), [("helper", True), ("official", True), ("alice", False)])
+def test_the_visit_page_says_when_it_was_written_and_sent_and_where_only_to_its_visitor_and_officials(
+    client, visit_from_a_phone, request, user, sees_location
+):
+    client.force_login(request.getfixturevalue(user))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    text = client.get(visit_from_a_phone.get_absolute_url()).text
+
+    assert "Written on the phone at 2020-03-10 09:15" in text  # in the town's time
+    assert "Reached the server at 2020-03-12 14:30" in text
+    assert "Logged offline" in text
+    assert ("about 30.123, 114.457" in text) is sees_location
+    assert "A different version reached the server at 2020-03-12 15:00" in text
+    assert "The stored version was kept" in text
+
+
+def test_the_visits_download_says_when_each_visit_was_written_received_and_whether_offline(visit_from_a_phone):
+    from visits.resources import VisitResource
+
+    with translation.override("en"):
+        row = VisitResource().export([visit_from_a_phone]).dict[0]
+    assert [row[str(label)] for label in ("Written on the phone at", "Reached the server at", "Logged offline")] == [
+        "2020-03-10 09:15:00",
+        "2020-03-12 14:30:00",
+        "Yes",
+    ]
