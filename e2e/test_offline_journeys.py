@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 @pytest.fixture
 def phone(browser, live_server):
     """A phone whose network can be cut: failed loads are expected then; a script error never is."""
-    context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="zh-CN")
+    context = browser.new_context(
+        viewport=PHONE, base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -120,6 +122,7 @@ def test_back_after_saving_shows_the_visit_as_sent_and_cannot_store_it_again(pho
     log_in(phone, "helper")
     phone.goto(f"/visits/log/?household={household.pk}&next=/visits/due/")
     phone.fill("#id_findings", "只存一次")
+    phone.wait_for_url("**draft=*")  # the draft exists, under its key, from the first keystroke
     phone.dblclick("main button[type=submit]")  # a double tap
     phone.wait_for_url("**/visits/due/")
 
@@ -156,7 +159,8 @@ def test_logging_out_takes_the_households_details_off_the_phone(phone, helper, d
     phone.goto("/visits/due/")
     ready_for_offline(phone, household)
 
-    phone.locator("form[data-logout] button").click(force=True)  # in the collapsed menu on a phone
+    phone.click(".navbar-toggler")  # the menu, folded on a phone
+    phone.click("form[data-logout] button")
     phone.wait_for_url("**/accounts/login/**")
 
     assert phone.evaluate("id => TownAidOutbox.household(id).then(Boolean)", household.pk) is False

@@ -128,7 +128,8 @@ class VisitForm(forms.ModelForm):
         self.instance.household = household
         self.fields["visited_on"].initial = timezone.localdate()
         self.fields["client_key"].initial = uuid.uuid4()
-        self.fields["village"].initial = household.village_id
+        # No household: the phone's shell of the form (visits.views_offline), filled in on the phone.
+        self.fields["village"].initial = household.village_id if household else None
         for item in AssessmentItem:
             self.fields[f"check_{item.value}"] = forms.ChoiceField(
                 label=item.label,

@@ -132,7 +132,7 @@ def _collected_revision(path: str) -> str:
 
 
 def _file_revision(path: str) -> str:
-    found = finders.find(path) if settings.DEBUG else None
+    found = finders.find(path)  # the source (DEBUG, tests); else the collected copy
     if found:
         with open(found, "rb") as file:
             return _digest(file.read())

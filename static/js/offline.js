@@ -85,8 +85,9 @@
     if (!response.ok) { return; }
     var set = await response.json();
     if (set.user.id !== user) { return; }
-    await Outbox.keepWorkingSet(set);
+    // The pages first: the set's time is written last, so a page left halfway has it all fetched again next time.
     await keepPages();
+    await Outbox.keepWorkingSet(set);
   }
 
   // ------------------------------------------------------------------ sending

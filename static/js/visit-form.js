@@ -233,8 +233,11 @@
   function checkHere() {
     var problems = [];
     var date = form.querySelector("[name=visited_on]");
-    var today = new Date();
-    var iso = today.getFullYear() + "-" + ("0" + (today.getMonth() + 1)).slice(-2) + "-" + ("0" + today.getDate()).slice(-2);
+    var now = new Date();
+    var phoneToday = now.getFullYear() + "-" + ("0" + (now.getMonth() + 1)).slice(-2) + "-" + ("0" + now.getDate()).slice(-2);
+    // The later of the phone's day and the server's (Asia/Shanghai) when the page was made: a phone set to
+    // another time zone must not refuse a visit of today; the server checks the date again anyway.
+    var iso = [phoneToday, form.dataset.today || ""].sort().pop();
     if (!date.value) { problems.push([date, words.date_required]); } else if (date.value > iso) { problems.push([date, words.date_future]); }
     form.querySelectorAll("input[type=radio][name^=check_]:checked").forEach(function (radio) {
       var note = form.querySelector("[name=note_" + radio.name.slice(6) + "]");

@@ -45,7 +45,10 @@ def test_the_service_worker_keeps_every_static_file_a_signed_in_page_links(clien
     assert reverse("offline") in kept
 
 
-def test_a_precached_file_gets_a_new_revision_when_its_content_changes(client, settings, tmp_path):
+def test_a_precached_file_gets_a_new_revision_when_its_content_changes_under_a_development_server(
+    client, settings, tmp_path
+):
+    settings.DEBUG = True
     (tmp_path / "css").mkdir()
     (tmp_path / "css" / "townaid.css").write_text("body { color: red; }")
     settings.STATICFILES_DIRS = [tmp_path, *settings.STATICFILES_DIRS]
