@@ -185,6 +185,8 @@ SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "false" if DEBUG else "true")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A refused form gets a page that says nothing was saved and how to send it again; a script gets JSON.
+CSRF_FAILURE_VIEW = "common.errors.csrf_failure"
 # Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username from
 # one address, that pair is refused for LOGIN_COOLOFF_MINUTES, each new attempt restarting the
 # wait. Locking the pair, not the username alone, keeps a stranger from locking a cadre out.
