@@ -49,8 +49,8 @@ serve: install
 	echo; echo "TownAid (production mode) at http://$$GUNICORN_BIND/  (Ctrl-C stops it)"; \
 	echo "Gunicorn, a Celery worker and Celery beat, broker $$($(BROKER))"; echo; \
 	trap 'kill $$web $$worker $$beat 2>/dev/null; wait' EXIT; trap 'exit 130' INT TERM; \
-	$(PY) -m celery -A townaid worker --loglevel=INFO --concurrency=2 --without-gossip --without-mingle & worker=$$!; \
-	$(PY) -m celery -A townaid beat --loglevel=INFO & beat=$$!; \
+	$(PY) -m celery -A townaid --quiet worker --loglevel=INFO --concurrency=2 --without-gossip --without-mingle & worker=$$!; \
+	$(PY) -m celery -A townaid --quiet beat --loglevel=INFO & beat=$$!; \
 	$(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py & web=$$!; wait $$web
 
 ## test: lint, migration check and the whole pytest suite
