@@ -9,7 +9,7 @@ NODE_INSTALLED := node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test install check messages makemessages clean
+.PHONY: run serve test install check lock upgrade messages makemessages clean
 
 # Background jobs: one worker with beat inside it, one job at a time (the solo pool keeps a small
 # machine calm). Gossip, mingle and heartbeats are for clusters of workers; a lone worker needs none.
@@ -49,8 +49,8 @@ serve: install
 	echo; echo "TownAid (production mode) at http://$$GUNICORN_BIND/  (Ctrl-C stops it)"; \
 	echo "Gunicorn, a Celery worker and Celery beat, broker $$($(BROKER))"; echo; \
 	trap 'kill $$web $$worker $$beat 2>/dev/null; wait' EXIT; trap 'exit 130' INT TERM; \
-	$(PY) -m celery -A townaid worker --loglevel=INFO --concurrency=2 --without-gossip --without-mingle & worker=$$!; \
-	$(PY) -m celery -A townaid beat --loglevel=INFO & beat=$$!; \
+	$(PY) -m celery -A townaid --quiet worker --loglevel=INFO --concurrency=2 --without-gossip --without-mingle & worker=$$!; \
+	$(PY) -m celery -A townaid --quiet beat --loglevel=INFO & beat=$$!; \
 	$(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py & web=$$!; wait $$web
 
 ## test: lint, migration check and the whole pytest suite
@@ -64,11 +64,31 @@ check: install
 
 install: $(INSTALLED) $(NODE_INSTALLED) messages
 
-$(INSTALLED): requirements.txt requirements-dev.txt
+# From the lock, every file checked against its hash: the same packages on every machine, CI and production
+# alike. The pip that python3.11's venv brings does it; upgrading pip first would be the one download
+# the lock does not pin.
+$(INSTALLED): requirements.lock requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
+
+# The lock files: requirements.lock (what production installs) from requirements.txt, and
+# requirements-dev.lock (that plus the tools and tests) from requirements-dev.txt, held to the runtime
+# pins so the two agree. Written for Python 3.11 (from 3.11.0: Debian 12 has 3.11.2) on Linux x86_64,
+# with the hash of every file PyPI has for each version. They are not targets made from the inputs: a
+# fresh clone's file times say nothing, and CI must install what was locked, not lock anew.
+# townaid/tests/test_requirements.py fails when an input changed and the locks were not written again.
+LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock"
+
+## lock: write the lock files again after editing requirements*.txt, keeping every pin that still fits
+lock: $(INSTALLED)
+	$(LOCK) $(UPGRADE) requirements.txt -o requirements.lock
+	$(LOCK) $(UPGRADE) requirements-dev.txt -c requirements.lock -o requirements-dev.lock
+
+## upgrade: the newest versions that requirements*.txt allow, into the lock files (then `make test`)
+upgrade: UPGRADE = --upgrade
+upgrade: lock
 
 $(NODE_INSTALLED): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

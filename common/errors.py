@@ -12,14 +12,21 @@ response at the layer that raised it, through `handler500`. So the handler is wh
 that went away, in a view or in the session and authentication middleware alike, becomes a 503;
 common.middleware.DatabaseAvailableMiddleware answers the same page before a request that would
 not have touched the database (the login form) pretends all is well.
+
+A form refused by the CSRF check (CSRF_FAILURE_VIEW) is nearly always an honest one: a page left open
+past a login or logout in another tab, a cookie cleared, a phone that slept. Its page says so in plain
+words, that nothing was saved, and how to send it again; a script that asked for JSON (the phone's
+outbox) gets {"status": "csrf"} instead, to tell "fetch a new token and send again" from a refusal.
 """
 
 import sys
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 # Errors that mean "the database is not there", as opposed to a bug in a query.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
@@ -44,6 +51,28 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     return render(request, "403.html", status=403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: the form came without a valid token, so nothing was done.
+
+    Django's reason ("CSRF cookie not set.", an Origin refused) is in its django.security.csrf log line
+    for the administrator; the user is told what to do, not why the check failed.
+    """
+    if wants_json(request):
+        message = _("This form has expired and nothing was saved. Reload the page and send it again.")
+        return JsonResponse({"status": "csrf", "message": message}, status=403)
+    referer = request.headers.get("Referer", "")
+    # The form's own page, to open it again with a fresh token: only a page of this site, never another.
+    same_site = url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()})
+    return render(request, "403_csrf.html", {"form_url": referer if same_site else ""}, status=403)
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """A script's request: it prefers JSON to HTML, or says it is XMLHttpRequest. A browser's */* means HTML."""
+    if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+        return True
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -16,6 +16,7 @@ from accounts.models import Role, User
 from accounts.services import Message, notify_flags_once
 from audit import trail
 from audit.models import AuditEvent
+from common.bulk import insert_new
 from infrastructure.deadlines import Deadlines, Light, LightConditions, load_deadlines, milestone_light
 from infrastructure.models import (
     MILESTONE_OF_STATUS,
@@ -187,8 +188,9 @@ def infrastructure_flag(*, on: dt.date | None = None) -> FlagRun:
     of cancelled projects, or whose deadline has moved away or gone, are
     cleared; a cleared flag whose milestone falls due again is reopened.
     Idempotent: one flag per project and milestone (a unique constraint, and
-    inserts that ignore conflicts), so a rerun, or two runs at once, change
-    nothing. Set-based: the same number of queries whatever the number of
+    inserts that skip conflicts), so a rerun, or two runs at once, change
+    nothing; each run counts only the flags it inserted or reopened itself, so
+    the counts of two runs at once add up. Set-based: the same number of queries whatever the number of
     projects (years without deadlines are skipped, as they have no term in
     the conditions). A run killed halfway is finished by the next one, since
     notifying looks for flags not yet notified rather than flags just raised.
@@ -232,9 +234,7 @@ def _raise_new(deadlines: Deadlines, on: dt.date, now) -> int:
                 new.append(MilestoneFlag(project_id=pk, milestone=milestone, kind=FLAG_OF_LIGHT[light], raised_at=now))
     if not new:
         return 0
-    before = MilestoneFlag.objects.count()
-    MilestoneFlag.objects.bulk_create(new, batch_size=BATCH_SIZE, ignore_conflicts=True)
-    return MilestoneFlag.objects.count() - before
+    return len(insert_new(MilestoneFlag, new, batch_size=BATCH_SIZE))
 
 
 def _notify_unnotified(deadlines: Deadlines) -> int:

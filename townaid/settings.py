@@ -185,6 +185,8 @@ SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "false" if DEBUG else "true")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A refused form gets a page that says nothing was saved and how to send it again; a script gets JSON.
+CSRF_FAILURE_VIEW = "common.errors.csrf_failure"
 # Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username from
 # one address, that pair is refused for LOGIN_COOLOFF_MINUTES, each new attempt restarting the
 # wait. Locking the pair, not the username alone, keeps a stranger from locking a cadre out.
@@ -355,20 +357,21 @@ BACKUP_MEDIA_MAX_BYTES = envint("BACKUP_MEDIA_MAX_BYTES", 256 * 1024**3)
 
 # ---------------------------------------------------------------- logging
 # One JSON object a line in production (for the log collector), plain text in development. Every
-# line written during a request carries its request_id (common.logs, common.middleware).
+# line written during a request carries its request_id (common.logs, common.middleware), and every line
+# of a Celery worker or beat comes through here too (townaid.celery), a task's with task_name and task_id.
 LOG_FORMAT = env("LOG_FORMAT", "plain" if DEBUG else "json")
 if LOG_FORMAT not in {"json", "plain"}:
     raise ImproperlyConfigured("LOG_FORMAT must be json or plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "common.logs.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "common.logs.RequestIdFilter"}, "task": {"()": "common.logs.TaskFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(request_id)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "common.logs.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id", "task"]},
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {

@@ -18,6 +18,7 @@ from accounts.models import Role, User
 from accounts.services import Message, notify_flags_once
 from audit import trail
 from audit.models import AuditEvent
+from common.bulk import insert_new
 from households.choices import AssessmentItem
 from households.models import Assessment, Assignment, Household
 from households.services import assessment_record
@@ -439,8 +440,9 @@ def visits_flag(*, on: dt.date | None = None) -> FlagRun:
     """Raise, escalate and clear visit flags as of `on` (today in Asia/Shanghai by default).
 
     Idempotent: one flag per household, rule and period (a unique constraint, and
-    inserts that ignore conflicts), so a rerun, or two runs at once, change
-    nothing. Set-based: a fixed handful of queries per rule, whatever the number
+    inserts that skip conflicts), so a rerun, or two runs at once, change
+    nothing; each run counts only the flags it inserted itself, so the counts of
+    two runs at once add up to the flags raised. Set-based: a fixed handful of queries per rule, whatever the number
     of households. A run killed halfway is finished by the next one, since
     notifying looks for flags not yet notified rather than flags just raised.
     """
@@ -475,9 +477,7 @@ def _raise(rule: VisitRule, period: Period, kind: str, now, on: dt.date) -> int:
         )
         for household_id, visitor_id in rows.iterator(chunk_size=BATCH_SIZE)
     ]
-    before = VisitFlag.objects.filter(rule=rule, period_start=period.start).count()
-    VisitFlag.objects.bulk_create(flags, batch_size=BATCH_SIZE, ignore_conflicts=True)
-    return VisitFlag.objects.filter(rule=rule, period_start=period.start).count() - before
+    return len(insert_new(VisitFlag, flags, batch_size=BATCH_SIZE))
 
 
 def _escalate(rule: VisitRule, *, before: dt.date) -> int:

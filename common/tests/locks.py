@@ -5,8 +5,8 @@ import time
 from django.db import connections
 
 
-def wait_until_blocked(timeout: float = 5.0) -> None:
-    """Until another connection of this database waits for a lock."""
+def wait_until_blocked(timeout: float = 5.0, *, waiting: int = 1) -> None:
+    """Until `waiting` other connections of this database wait for a lock."""
     deadline = time.monotonic() + timeout
     with connections["default"].cursor() as cursor:
         while time.monotonic() < deadline:
@@ -15,7 +15,7 @@ def wait_until_blocked(timeout: float = 5.0) -> None:
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                 "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
             )
-            if cursor.fetchone()[0]:
+            if cursor.fetchone()[0] >= waiting:
                 return
             time.sleep(0.02)
-    raise AssertionError("the save never waited for the lock")
+    raise AssertionError(f"fewer than {waiting} connections ever waited for a lock")

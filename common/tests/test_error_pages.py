@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
@@ -99,3 +100,94 @@ def test_a_missing_household_and_one_out_of_scope_give_the_same_page(production,
     assert out_of_scope.status_code == missing.status_code == 404
     assert main_part(out_of_scope.content.decode()) == main_part(missing.content.decode())
     assert gettext("Page not found") in missing.content.decode()
+
+
+# ---------------------------------------------------------------- a form refused by the CSRF check
+
+
+@pytest.fixture
+def unread(alice):
+    from accounts.models import Notification
+
+    return Notification.objects.create(recipient=alice, subject="Visits to log", body="")
+
+
+@pytest.fixture
+def strict(settings, alice):
+    """A browser whose forms Django checks for their CSRF token (the test client skips the check by default)."""
+    settings.DEBUG = False
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice)
+    return browser
+
+
+def is_read(notification) -> bool:
+    notification.refresh_from_db()
+    return notification.read_at is not None
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_form_sent_without_its_token_says_it_expired_that_nothing_was_saved_and_the_way_back(
+    strict, unread, language
+):
+    strict.cookies.load({settings.LANGUAGE_COOKIE_NAME: language})
+    inbox = reverse("inbox")
+    response = strict.post(reverse("inbox-read"), headers={"Referer": f"http://testserver{inbox}"})
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert not is_read(unread)
+    assert f'<html lang="{language}">' in body
+    assert in_language(language, "This form has expired") in body
+    assert in_language(language, "Nothing was saved.") in body
+    assert f'href="http://testserver{inbox}"' in body  # the form's page, to open it again
+    assert in_language(language, "Reload the form") in body
+    assert f'href="{reverse("home")}"' in body
+    assert reverse("households:list") in body  # in the layout, with the menu
+
+
+def test_the_same_form_with_its_token_is_saved(strict, unread):
+    token = strict.get(reverse("inbox")).context["csrf_token"]
+    assert strict.post(reverse("inbox-read"), {"csrfmiddlewaretoken": token}).status_code == 302
+    assert is_read(unread)
+
+
+def test_the_way_back_never_leads_to_another_site(strict):
+    strict.cookies.load(ENGLISH)
+    body = strict.post(reverse("inbox-read"), headers={"Referer": "https://evil.example/inbox/"}).content.decode()
+    assert "evil.example" not in body
+    assert gettext("Reload the form") not in body
+    assert f'href="{reverse("home")}"' in body
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Accept": "application/json"}, {"X-Requested-With": "XMLHttpRequest"}],
+    ids=["accepts-json", "xmlhttprequest"],
+)
+def test_a_script_is_told_in_json_that_its_token_expired(strict, unread, headers):
+    strict.cookies.load(CHINESE)
+    response = strict.post(reverse("inbox-read"), headers=headers)
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "status": "csrf",
+        "message": in_language(
+            "zh-hans", "This form has expired and nothing was saved. Reload the page and send it again."
+        ),
+    }
+    assert not is_read(unread)
+
+
+def test_a_browser_that_accepts_anything_gets_the_page(strict):
+    browser_accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    for accept in (browser_accept, "*/*"):
+        response = strict.post(reverse("inbox-read"), headers={"Accept": accept})
+        assert response.status_code == 403
+        assert response["Content-Type"].startswith("text/html")
+
+
+def test_any_other_refusal_of_a_script_is_not_a_csrf_answer(production, alice):
+    production.force_login(alice)
+    response = production.get(reverse("test-403"), headers={"Accept": "application/json"})
+    assert response.status_code == 403
+    assert b'"csrf"' not in response.content

@@ -8,10 +8,12 @@ import pytest
 from django.apps import apps
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import Notification, Role
+from common.tests.locks import wait_until_blocked
 from households.tests.factories import TownFactory, UserFactory, VillageFactory
 from infrastructure.models import FlagKind, Milestone, MilestoneDeadline, MilestoneFlag, Project, Status
 from infrastructure.services import infrastructure_flag
@@ -229,3 +231,44 @@ def test_the_task_is_registered_with_the_worker_under_the_name_the_beat_schedule
 
     celery_app.loader.import_default_modules()
     assert "infrastructure.tasks.flag_late_milestones" in celery_app.tasks
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgresql  # the interleaving below needs a second writer that waits on the first
+def test_two_runs_that_overlap_count_between_them_each_flag_raised_and_notify_each_once(dongfeng, official):
+    """Run A is held inside its transaction while inserting; run B starts then, counts, and waits on A's rows.
+
+    The door: a flag of the last project that the test inserts and holds uncommitted, which A runs into after
+    inserting the others; once B waits too, the door is rolled back and both go on.
+    """
+    importlib.import_module("infrastructure.migrations.0002_deadlines_2020").create_deadlines(apps, None)
+    projects = [ProjectFactory(village=dongfeng) for _ in range(10)]  # none declared: each late on 1 May
+    runs, errors = {}, []
+
+    def run(name):
+        try:
+            runs[name] = infrastructure_flag(on=MAY_1)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    a, b = (threading.Thread(target=run, args=(name,)) for name in "ab")
+    with transaction.atomic():
+        door = MilestoneFlag.objects.create(
+            project=projects[-1], milestone=Milestone.DECLARED, kind=FlagKind.LATE, raised_at=timezone.now()
+        )
+        a.start()
+        wait_until_blocked()  # A, on the door, inside its one transaction
+        b.start()
+        wait_until_blocked(waiting=2)  # B too, after counting
+        transaction.set_rollback(True)  # the door was never there
+    for thread in (a, b):
+        thread.join()
+
+    assert errors == []
+    assert not MilestoneFlag.objects.filter(pk=door.pk).exists()
+    assert MilestoneFlag.objects.count() == len(projects)
+    assert runs["a"].raised + runs["b"].raised == len(projects)
+    assert runs["a"].notified + runs["b"].notified == len(projects)
+    assert sum(n.body.count("\n") + 1 for n in Notification.objects.filter(recipient=official)) == len(projects)

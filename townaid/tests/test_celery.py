@@ -6,6 +6,9 @@ The real-worker test needs Redis and a database a second process can open
 
 import ast
 import datetime as dt
+import io
+import json
+import logging
 import os
 import re
 import signal
@@ -27,6 +30,7 @@ from accounts.models import Role
 from assistance.models import InstalmentFlag, RepaymentMethod
 from assistance.tasks import flag_loan_instalments
 from assistance.tests.factories_programmes import LoanFactory
+from common.logs import JsonFormatter, TaskFilter
 from households.tests.factories import UserFactory
 from townaid import celery_app
 
@@ -196,18 +200,49 @@ def expected_flag(due_date: dt.date, today: dt.date) -> str:
     return InstalmentFlag.NONE
 
 
+def log_lines(output: str) -> list[dict]:
+    """The complete lines of a worker's or beat's output, each parsed as the JSON object it must be."""
+    complete = output[: output.rfind("\n") + 1]  # a line still being written is read next time
+    return [json.loads(line) for line in complete.splitlines() if line]
+
+
+def task_result(output: str, task_id: str) -> dict | None:
+    """What the task returned, read from the worker's 'succeeded' log line."""
+    for line in log_lines(output):
+        if line.get("task_id") == task_id and (
+            found := re.search(r" succeeded in [\d.]+s: (\{.*\})$", line["message"])
+        ):
+            return ast.literal_eval(found.group(1))
+    return None
+
+
+@pytest.fixture
+def own_queue():
+    """A queue no stray worker listens to, removed from the broker afterwards."""
+    queue = f"test-celery-{uuid.uuid4().hex}"
+    yield queue
+    with celery_app.connection_for_write() as broker_connection:  # leave the broker as it was
+        bound = celery_app.amqp.queues[queue](broker_connection.default_channel)
+        bound.declare()  # so that this connection knows the bindings it has to remove
+        bound.delete()
+
+
 class Worker:
-    """A `celery worker` subprocess on its own queue, its output kept in a file."""
+    """A `celery worker` subprocess on its own queue, run as the systemd unit runs it, its output kept in a file.
+
+    JSON logs (LOG_FORMAT=json, as in production) and --quiet: every line it writes is a JSON object, until
+    it is stopped (Celery's signal handler prints its "Warm shutdown" notice as plain text, outside logging).
+    """
 
     def __init__(self, log_path, queue: str, database_url: str):
         self.log_path = log_path
         env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "townaid.settings_test"}
-        env["PYTHONUNBUFFERED"] = "1"
+        env |= {"PYTHONUNBUFFERED": "1", "LOG_FORMAT": "json"}
         self.log = open(log_path, "w")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
             [
-                *(sys.executable, "-m", "celery", "-A", "townaid", "worker", "--pool=solo", "--concurrency=1"),
-                *("-Q", queue, "-n", f"{queue}@%h", "--loglevel=INFO"),
+                *(sys.executable, "-m", "celery", "-A", "townaid", "--quiet", "worker", "--pool=solo"),
+                *("--concurrency=1", "-Q", queue, "-n", f"{queue}@%h", "--loglevel=INFO"),
                 *("--without-gossip", "--without-mingle", "--without-heartbeat"),
             ],
             cwd=settings.BASE_DIR,
@@ -230,9 +265,7 @@ class Worker:
         pytest.fail(f"no {what} within {WORKER_BOUND_SECONDS} s")
 
     def result_of(self, task_id: str) -> dict | None:
-        """What the task returned, read from the worker's 'succeeded' log line."""
-        found = re.search(rf"\[{task_id}\] succeeded in [\d.]+s: (\{{.*\}})", self.output())
-        return ast.literal_eval(found.group(1)) if found else None
+        return task_result(self.output(), task_id)
 
     def stop(self):
         self.process.terminate()
@@ -245,7 +278,9 @@ class Worker:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_runs_the_nightly_loan_job_from_the_schedule(dongfeng_household, tmp_path, worker_database_url):
+def test_a_real_worker_runs_the_nightly_loan_job_from_the_schedule(
+    dongfeng_household, tmp_path, worker_database_url, own_queue
+):
 
     today = timezone.localdate()
     # Monthly instalments from 40 days ago: about 10 days past due, 20 days ahead, 50 days ahead, ...
@@ -262,14 +297,13 @@ def test_a_real_worker_runs_the_nightly_loan_job_from_the_schedule(dongfeng_hous
     loan.instalments.filter(due_date__gte=today).update(flag=InstalmentFlag.OVERDUE)
 
     entry = settings.CELERY_BEAT_SCHEDULE["flag-loan-instalments"]
-    queue = f"test-celery-{uuid.uuid4().hex}"  # no stray worker listens here
 
     def send():
         return celery_app.send_task(
-            entry["task"], args=entry.get("args", ()), kwargs=entry.get("kwargs", {}), queue=queue
+            entry["task"], args=entry.get("args", ()), kwargs=entry.get("kwargs", {}), queue=own_queue
         ).id
 
-    worker = Worker(tmp_path / "worker.log", queue, worker_database_url)
+    worker = Worker(tmp_path / "worker.log", own_queue, worker_database_url)
     try:
         first = send()
         worker.wait_until(lambda: instalment_flags(loan) == expected, "flags set by the worker")
@@ -291,7 +325,79 @@ def test_a_real_worker_runs_the_nightly_loan_job_from_the_schedule(dongfeng_hous
     finally:
         worker.stop()
         print(worker.output())  # shown by pytest when the test fails
-        with celery_app.connection_for_write() as broker_connection:  # leave the broker as it was
-            bound = celery_app.amqp.queues[queue](broker_connection.default_channel)
-            bound.declare()  # so that this connection knows the bindings it has to remove
-            bound.delete()
+
+
+# ---------------------------------------------------------------- the worker's and beat's logs
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_logs_one_json_object_a_line_a_tasks_lines_with_its_name_and_id(
+    tmp_path, worker_database_url, own_queue
+):
+    worker = Worker(tmp_path / "worker.log", own_queue, worker_database_url)
+    try:
+        sent = celery_app.send_task("assistance.tasks.flag_loan_instalments", queue=own_queue).id
+        worker.wait_until(lambda: worker.result_of(sent) is not None, "the task's 'succeeded' line")
+        lines = log_lines(worker.output())  # read while it runs: each line it wrote is JSON, or this fails
+    finally:
+        worker.stop()
+        print(worker.output())
+    assert any(line["logger"] == "celery.apps.worker" and line["message"].endswith(" ready.") for line in lines)
+    task_lines = [line for line in lines if line.get("task_id") == sent]
+    assert [line["message"].split()[-1] for line in task_lines[:1]] == ["received"]
+    assert {line["task_name"] for line in task_lines} == {"assistance.tasks.flag_loan_instalments"}
+    assert all(line.keys() >= {"ts", "level", "logger", "message"} for line in lines)
+    assert "data" not in task_lines[-1]  # Celery's extra repeats the message; the line says it once
+
+
+def test_beat_logs_one_json_object_a_line(tmp_path, own_queue):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "townaid.settings_test", "LOG_FORMAT": "json"}
+    env |= {"PYTHONUNBUFFERED": "1", "CELERY_QUEUE": own_queue}  # were a job due, it would go nowhere
+    log_path = tmp_path / "beat.log"
+    with open(log_path, "w") as log:
+        beat = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "celery", "-A", "townaid", "--quiet", "beat", "--loglevel=INFO"),
+                *("--schedule", str(tmp_path / "beat-schedule")),
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + WORKER_BOUND_SECONDS
+            while "beat: Starting" not in log_path.read_text() and time.monotonic() < deadline:
+                assert beat.poll() is None, log_path.read_text()
+                time.sleep(0.25)
+            lines = log_lines(log_path.read_text())
+        finally:
+            beat.terminate()
+            beat.wait(timeout=10)
+    assert {"logger": "celery.beat", "level": "INFO", "message": "beat: Starting..."}.items() <= lines[-1].items()
+
+
+def test_a_line_logged_inside_a_task_carries_the_tasks_name_and_id():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(TaskFilter())
+    logger = logging.getLogger("townaid.tests.task")
+    logger.addHandler(handler)
+    try:
+        logger.warning("outside a task")
+        log_inside_a_task.apply(task_id="a-task-id")
+    finally:
+        logger.removeHandler(handler)
+    before, during = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert "task_id" not in before
+    assert (during["message"], during["task_id"], during["task_name"]) == (
+        "inside a task",
+        "a-task-id",
+        "townaid.tests.log_inside_a_task",
+    )
+
+
+@celery_app.task(name="townaid.tests.log_inside_a_task")
+def log_inside_a_task():
+    logging.getLogger("townaid.tests.task").warning("inside a task")

@@ -6,10 +6,12 @@ import threading
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import Notification, Role
+from common.tests.locks import wait_until_blocked
 from households.choices import AssignmentRole, HouseholdStatus
 from households.models import Household
 from households.tests.factories import AssignmentFactory, HouseholdFactory, UserFactory
@@ -195,3 +197,59 @@ def test_two_runs_at_once_leave_one_flag_per_household_rule_and_period(dongfeng,
     # 20 unexited households, each owed a responsible person's and a contact person's visit for February.
     assert VisitFlag.objects.count() == 40
     assert VisitFlag.objects.values("household", "rule", "period_start").distinct().count() == 40
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("default_visit_rules")
+@pytest.mark.postgresql  # the interleaving below needs a second writer that waits on the first
+def test_two_runs_that_overlap_count_between_them_each_flag_raised_and_notify_each_once(dongfeng, helper):
+    """Run A inserts its flags and is held before it commits; run B starts then, counts, waits on A's rows.
+
+    The door: a due-soon flag the test inserts and holds uncommitted, which A runs into after inserting the
+    overdue flags of the same rule; once B waits on A's rows too, the door is rolled back and both go on.
+    """
+    households = [HouseholdFactory(village=dongfeng, registered_on=dt.date(2019, 1, 1)) for _ in range(10)]
+    for household in households:
+        AssignmentFactory(household=household, person=helper)  # the responsible person
+    # The first rule for which each run inserts flags (the rules before it in the runs' order owe nothing here).
+    rule = VisitRule.objects.active().get(
+        household_status=households[0].status, visitor_role=AssignmentRole.RESPONSIBLE
+    )
+    runs, errors = {}, []
+
+    def run(name):
+        try:
+            runs[name] = visits_flag(on=MARCH_20)  # February overdue, March due soon
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    a, b = (threading.Thread(target=run, args=(name,)) for name in "ab")
+    with transaction.atomic():
+        door = VisitFlag.objects.create(
+            household=households[-1],
+            rule=rule,
+            period_start=dt.date(2020, 3, 1),
+            period_end=dt.date(2020, 3, 31),
+            kind=FlagKind.DUE_SOON,
+            raised_at=timezone.now(),
+        )
+        a.start()
+        wait_until_blocked()  # A, on the door, its overdue flags inserted and not committed
+        b.start()
+        wait_until_blocked(waiting=2)  # B too, on A's flags, after counting
+        transaction.set_rollback(True)  # the door was never there
+    for thread in (a, b):
+        thread.join()
+
+    assert errors == []
+    assert not VisitFlag.objects.filter(pk=door.pk).exists()
+    raised = VisitFlag.objects.count()
+    # Each owes the responsible and the contact person's visits (no contact assigned: a flag without a
+    # visitor) of February (overdue) and of March (due soon).
+    assert raised == len(households) * 2 * 2
+    assert runs["a"].raised + runs["b"].raised == raised
+    assert runs["a"].notified + runs["b"].notified == raised
+    helpers_lines = sum(n.body.count("\n") + 1 for n in Notification.objects.filter(recipient=helper))
+    assert helpers_lines == VisitFlag.objects.filter(visitor=helper).count() == len(households) * 2

@@ -1,0 +1,41 @@
+"""insert_new: the rows a unique constraint lets in are inserted and named; nothing else is hidden."""
+
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from common.bulk import insert_new
+from households.tests.factories import HouseholdFactory
+from visits.models import FlagKind, VisitFlag, VisitRule
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("default_visit_rules")]
+FEBRUARY = {"period_start": dt.date(2020, 2, 1), "period_end": dt.date(2020, 2, 29)}
+
+
+def flag(household, **fields) -> VisitFlag:
+    fields = {"rule": VisitRule.objects.first(), **FEBRUARY, "kind": FlagKind.OVERDUE, **fields}
+    return VisitFlag(household=household, raised_at=timezone.now(), **fields)
+
+
+def test_it_returns_the_keys_of_the_rows_it_inserted_and_skips_those_already_there(dongfeng):
+    there, new = HouseholdFactory(village=dongfeng), HouseholdFactory(village=dongfeng)
+    kept = flag(there, notified_kind=FlagKind.OVERDUE)
+    kept.save()
+    inserted = insert_new(VisitFlag, [flag(there), flag(new)])
+    assert inserted == list(VisitFlag.objects.filter(household=new).values_list("pk", flat=True))
+    kept_now = VisitFlag.objects.get(household=there)
+    assert (kept_now.pk, kept_now.notified_kind) == (kept.pk, FlagKind.OVERDUE)  # untouched
+
+
+def test_it_inserts_in_batches_and_counts_them_all(dongfeng):
+    households = [HouseholdFactory(village=dongfeng) for _ in range(7)]
+    assert len(insert_new(VisitFlag, [flag(h) for h in households], batch_size=3)) == 7
+    assert insert_new(VisitFlag, [flag(h) for h in households], batch_size=3) == []
+
+
+def test_a_row_that_breaks_a_check_still_fails_rather_than_being_skipped(dongfeng):
+    backwards = flag(HouseholdFactory(village=dongfeng), period_end=dt.date(2020, 1, 31))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_new(VisitFlag, [backwards])
