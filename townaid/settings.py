@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "django_filters",
     "csp",
     "axes",
+    # Shared pieces below every app; an app so that its template tags ({% load icons %}) are found.
+    "common",
     "accounts",
     "audit",
     "households",
@@ -219,7 +221,8 @@ STATICFILES_DIRS = [
     # Front-end packages come from npm (package.json) and are served by the app:
     # village networks are too poor for a CDN.
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
-    ("vendor/bootstrap-icons", BASE_DIR / "node_modules" / "bootstrap-icons" / "font"),
+    # The icons' SVG drawings, which {% icon %} inlines (common/templatetags/icons.py): no icon font.
+    ("vendor/bootstrap-icons", BASE_DIR / "node_modules" / "bootstrap-icons" / "icons"),
 ]
 # Uploads (visit photos) live outside the web root and have no URL of their own:
 # a view that checks the user's scope serves each one.
