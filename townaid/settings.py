@@ -90,6 +90,12 @@ MIDDLEWARE = [
     "common.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages and JSON leave gzipped (common.middleware says why text only), under `make run` and Gunicorn as
+    # behind nginx. Below WhiteNoise, which sends static files compressed already; above every middleware that
+    # reads or rewrites the body, as Django's notes on ordering ask. BREACH, which reads a secret from the sizes
+    # of compressed pages, finds none to read: Django masks the CSRF token afresh in every response (the
+    # standard defence), and Django's GZipMiddleware pads every response with up to 100 random bytes.
+    "common.middleware.CompressTextMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "common.middleware.ChosenLanguageMiddleware",
