@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from common.pagination import paginate
 from common.spreadsheets import export_response, wants_export
 from households.models import Household, Village
+from households.selectors import head_name
 from visits import selectors, services
 from visits.forms import HouseholdNumberForm, VisitForm
 from visits.models import FlagKind, Visit, VisitPhoto
@@ -182,7 +183,8 @@ def compliance(request):
 
 def household_months(request, pk):
     """Who was required to visit a household in each of the last twelve months, and who came."""
-    household = get_object_or_404(Household.objects.visible_to(request.user).select_related("village"), pk=pk)
+    households = Household.objects.visible_to(request.user).select_related("village").annotate(head_name=head_name())
+    household = get_object_or_404(households, pk=pk)
     months = selectors.household_months(household, on=timezone.localdate())
     return render(request, "visits/household_months.html", {"household": household, "months": months})
 
