@@ -78,7 +78,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def production_env(root: Path, database: Path, static_root: Path, port: int) -> dict:
+def production_env(database: Path, static_root: Path, port: int) -> dict:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "townaid.settings",
@@ -245,7 +245,7 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="townaid-weight-"))
     database = options.database.resolve() if options.database else work / "demo.sqlite3"
     port = free_port()
-    env = production_env(root, database, work / "static", port)
+    env = production_env(database, work / "static", port)
     server = None
     try:
         household = prepare(root, env, database)
