@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from households.choices import HouseholdStatus
 from households.models import Assignment, Household
+from households.selectors import head_name
 from visits.models import FlagKind, Visit, VisitFlag, VisitPhoto, VisitRule
 from visits.periods import MONTH, Period, period_of, previous_period
 
@@ -39,7 +40,7 @@ def visits_due(*, user, on: dt.date) -> list[DueVisit]:
     """The visits a responsible or contact person owes this period, most urgent first.
 
     Queries: the rules, one per active rule (the households it asks this person to
-    visit, with their village and the person's last visit that counted), and the flags.
+    visit, with their village, head's name and the person's last visit that counted), and the flags.
     """
     rules = list(VisitRule.objects.active())
     mine = Household.objects.visible_to(user).filter(
@@ -57,7 +58,7 @@ def visits_due(*, user, on: dt.date) -> list[DueVisit]:
             rule.owed(period, on=on, households=mine)
             .filter(visitor_id=user.pk)
             .select_related("village")
-            .annotate(last_visited_on=Subquery(last))
+            .annotate(last_visited_on=Subquery(last), head_name=head_name())
         )
         due += [DueVisit(household, rule.visitor_role, period, household.last_visited_on, None) for household in owed]
     # Only the flags of this period and the last one: older misses cannot be made up any more, and
@@ -78,23 +79,31 @@ def visits_due(*, user, on: dt.date) -> list[DueVisit]:
 
 
 def open_flags(*, user):
-    """Open flags in the user's scope, latest period first, with household, village, rule and visitor."""
+    """Open flags in the user's scope, latest period first, with household, head's name, village, rule, visitor."""
     return (
         VisitFlag.objects.visible_to(user)
         .open()
         .select_related("household__village", "rule", "visitor")
+        .annotate(head_name=head_name("household"))
         .order_by("-period_start", "household__number")
     )
 
 
 def visit_list(*, user):
-    return Visit.objects.visible_to(user).select_related("household__village", "visitor").order_by("-visited_on", "-pk")
+    """Visits in the user's scope, newest first, with household, its head's name, village and visitor."""
+    return (
+        Visit.objects.visible_to(user)
+        .select_related("household__village", "visitor")
+        .annotate(head_name=head_name("household"))
+        .order_by("-visited_on", "-pk")
+    )
 
 
 def visit_detail(*, user, pk: int) -> Visit:
     return (
         Visit.objects.visible_to(user)
         .select_related("household__village", "visitor", "assessment")
+        .annotate(head_name=head_name("household"))
         .prefetch_related(Prefetch("photos", queryset=VisitPhoto.objects.order_by("pk")))
         .get(pk=pk)
     )
