@@ -5,6 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.db import connection
+from django.middleware.gzip import GZipMiddleware
 from django.middleware.locale import LocaleMiddleware
 from django.urls import reverse
 from django.utils import translation
@@ -61,6 +62,21 @@ def loaded_user_id(request) -> int | None:
     if user is None or getattr(user, "_wrapped", None) is empty:
         return None
     return user.pk if user.is_authenticated else None
+
+
+class CompressTextMiddleware(GZipMiddleware):
+    """Django's GZipMiddleware for text only: pages, JSON, CSV, SVG (the types nginx compresses, gzip_types).
+
+    A visit photo, a PDF card or an Excel workbook is compressed already: gzip would spend the CPU for
+    nothing, and a streamed file would lose its Content-Length, by which a phone shows a download's progress.
+    """
+
+    COMPRESSIBLE = ("text/", "application/json", "application/javascript", "image/svg+xml")
+
+    def process_response(self, request, response):
+        if not response.get("Content-Type", "").startswith(self.COMPRESSIBLE):
+            return response
+        return super().process_response(request, response)
 
 
 class ChosenLanguageMiddleware(LocaleMiddleware):

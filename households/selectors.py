@@ -8,6 +8,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     FilteredRelation,
@@ -53,6 +54,37 @@ def failing_any_filter() -> Q:
 def heads_prefetch() -> Prefetch:
     """Each household's head as `household.heads` (a list of one), for lists that show who the household is."""
     return Prefetch("members", queryset=Member.objects.filter(relation=Relation.HEAD), to_attr="heads")
+
+
+def head_name(household: str = "pk") -> Subquery:
+    """The name of the head of the household that the outer query names in its field `household`, as a column.
+
+    For lists that name households the way people know them, head first: one subquery per row on the index
+    of the one head a household has (one_head_per_household), so no query of its own; None without a head.
+    """
+    heads = Member.objects.filter(household=OuterRef(household), relation=Relation.HEAD).order_by()
+    return Subquery(heads.values("name")[:1])
+
+
+def household_find(*, user, text: str, limit: int):
+    """The households in `user`'s scope that `text` names, at most `limit`, the one with that very number first.
+
+    `text` is a whole household number, its last digits (four or more, checked by the form), or part of
+    the head's name. Each household carries `head_name`, and its village and group. A whole ID number is
+    not searched here: the household list does that, and logs it.
+    """
+    households = Household.objects.visible_to(user)
+    if text.isdigit():
+        households = households.filter(number__endswith=text)
+    else:
+        named = Member.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD, name__contains=text)
+        households = households.filter(Q(number=text) | Exists(named))
+    exact = Case(When(number=text, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return list(
+        households.select_related("village", "group")
+        .annotate(head_name=head_name())
+        .order_by(exact, "village__code", "number")[:limit]
+    )
 
 
 def household_search(queryset, text: str):
@@ -105,6 +137,8 @@ def household_detail(*, user, pk: int) -> Household:
         .get(pk=pk)
     )
     household.income_lines = income_lines()
+    # Who the household is, for its title: from the members just loaded.
+    household.head = next((member for member in household.members.all() if member.relation == Relation.HEAD), None)
     return household
 
 

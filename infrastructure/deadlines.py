@@ -65,13 +65,13 @@ LIGHT_CSS = {
     Light.CANCELLED: "secondary",
 }
 LIGHT_ICONS = {
-    Light.LATE: "bi-exclamation-octagon-fill",
-    Light.DUE_SOON: "bi-alarm-fill",
-    Light.ON_TRACK: "bi-hourglass-split",
-    Light.DONE_LATE: "bi-check-circle",
-    Light.DONE: "bi-check-circle-fill",
-    Light.NO_DEADLINE: "bi-dash-circle",
-    Light.CANCELLED: "bi-x-circle",
+    Light.LATE: "exclamation-octagon-fill",
+    Light.DUE_SOON: "alarm-fill",
+    Light.ON_TRACK: "hourglass-split",
+    Light.DONE_LATE: "check-circle",
+    Light.DONE: "check-circle-fill",
+    Light.NO_DEADLINE: "dash-circle",
+    Light.CANCELLED: "x-circle",
 }
 PENDING = (Light.LATE, Light.DUE_SOON, Light.ON_TRACK)
 

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "django_filters",
     "csp",
     "axes",
+    # Shared pieces below every app; an app so that its template tags ({% load icons %}) are found.
+    "common",
     "accounts",
     "audit",
     "households",
@@ -88,6 +90,12 @@ MIDDLEWARE = [
     "common.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages and JSON leave gzipped (common.middleware says why text only), under `make run` and Gunicorn as
+    # behind nginx. Below WhiteNoise, which sends static files compressed already; above every middleware that
+    # reads or rewrites the body, as Django's notes on ordering ask. BREACH, which reads a secret from the sizes
+    # of compressed pages, finds none to read: Django masks the CSRF token afresh in every response (the
+    # standard defence), and Django's GZipMiddleware pads every response with up to 100 random bytes.
+    "common.middleware.CompressTextMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "common.middleware.ChosenLanguageMiddleware",
@@ -223,7 +231,8 @@ STATICFILES_DIRS = [
     # Front-end packages come from npm (package.json) and are served by the app:
     # village networks are too poor for a CDN.
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
-    ("vendor/bootstrap-icons", BASE_DIR / "node_modules" / "bootstrap-icons" / "font"),
+    # The icons' SVG drawings, which {% icon %} inlines (common/templatetags/icons.py): no icon font.
+    ("vendor/bootstrap-icons", BASE_DIR / "node_modules" / "bootstrap-icons" / "icons"),
     # The phone app (visits/views_offline.py): Workbox's service-worker modules, loaded one after the
     # other with importScripts, and idb, a small promise wrapper of IndexedDB (drafts and the outbox).
     *(("vendor/workbox", BASE_DIR / "node_modules" / f"workbox-{part}" / "build") for part in WORKBOX_PARTS),

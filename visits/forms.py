@@ -193,5 +193,46 @@ class SyncChoiceForm(forms.Form):
         return cleaned
 
 
-class HouseholdNumberForm(forms.Form):
-    number = forms.CharField(label=_("Household number"), max_length=32)
+class HouseholdSearchForm(forms.Form):
+    """Which household to log a visit for, typed with one thumb: a name, a whole number or its last digits."""
+
+    LAST_DIGITS = 4
+
+    q = forms.CharField(
+        label=_("Which household?"),
+        max_length=50,
+        help_text=_("The head of household's name or part of it, the household number, or its last 4 digits or more."),
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "inputmode": "search",
+                "enterkeyhint": "search",
+                "autocomplete": "off",
+                "autocapitalize": "off",
+                "spellcheck": "false",
+                "class": "form-control form-control-lg",
+            }
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:  # a first visit opens the keyboard; a list of matches must not hide under it
+            self.fields["q"].widget.attrs["autofocus"] = True
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        if field in self.fields:  # Bootstrap's red border, and the message read out with the field
+            attrs = self.fields[field].widget.attrs
+            attrs["class"] += " is-invalid"
+            attrs["aria-describedby"] = f"{self[field].auto_id}_error {self[field].auto_id}_helptext"
+
+    def clean_q(self) -> str:
+        text = " ".join(self.cleaned_data["q"].split())
+        if text.replace(" ", "").isdigit():  # "3403 2100 1234", as copied from a paper card
+            text = text.replace(" ", "")
+        if text.isdigit() and len(text) < self.LAST_DIGITS:
+            raise forms.ValidationError(
+                _("Type at least the last %(count)d digits of the household number.") % {"count": self.LAST_DIGITS}
+            )
+        return text

@@ -21,6 +21,7 @@ class VisitResource(resources.ModelResource):
 
     visited_on = fields.Field(attribute="visited_on", column_name=_("Date"), widget=widgets.DateWidget())
     household = fields.Field(attribute="household__number", column_name=_("Household number"))
+    head = fields.Field(attribute="head_name", column_name=_("Head of household"))
     village = fields.Field(attribute="household__village__name", column_name=_("Village"))
     visitor = fields.Field(column_name=_("Visitor"))
     role = fields.Field(column_name=field_label(Visit, "role"))
@@ -44,6 +45,7 @@ class VisitResource(resources.ModelResource):
         fields = (
             "visited_on",
             "household",
+            "head",
             "village",
             "visitor",
             "role",
@@ -80,6 +82,7 @@ class VisitFlagResource(resources.ModelResource):
     """visits:flags: the visits not logged in time, with who was to make them and for which period."""
 
     household = fields.Field(attribute="household__number", column_name=_("Household number"))
+    head = fields.Field(attribute="head_name", column_name=_("Head of household"))
     village = fields.Field(attribute="household__village__name", column_name=_("Village"))
     visitor = fields.Field(column_name=_("Visitor"))
     role = fields.Field(column_name=field_label(Visit, "role"))
@@ -96,7 +99,7 @@ class VisitFlagResource(resources.ModelResource):
 
     class Meta:
         model = VisitFlag
-        fields = ("household", "village", "visitor", "role", "period_start", "period_end", "kind", "raised_at")
+        fields = ("household", "head", "village", "visitor", "role", "period_start", "period_end", "kind", "raised_at")
         export_order = fields
 
     def dehydrate_visitor(self, flag):
@@ -113,6 +116,7 @@ class DueVisitResource(resources.Resource):
     """visits:due: the rows of "my visits due" (DueVisit), most urgent first as on the page."""
 
     household = fields.Field(attribute="household__number", column_name=_("Household number"))
+    head = fields.Field(attribute="household__head_name", column_name=_("Head of household"))
     village = fields.Field(attribute="household__village__name", column_name=_("Village"))
     role = fields.Field(column_name=field_label(Visit, "role"))
     period_start = fields.Field(
@@ -127,7 +131,7 @@ class DueVisitResource(resources.Resource):
     )
 
     class Meta:
-        fields = ("household", "village", "role", "period_start", "period_end", "state", "last_visited_on")
+        fields = ("household", "head", "village", "role", "period_start", "period_end", "state", "last_visited_on")
         export_order = fields
 
     def dehydrate_role(self, due: DueVisit):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Reach, User, scope_of
 from households.choices import HouseholdStatus, Relation
 from households.models import Assignment, Household, Member
-from households.selectors import HEAD_FIRST
+from households.selectors import HEAD_FIRST, head_name
 from visits import periods
 from visits.models import FlagKind, Visit, VisitConflict, VisitFlag, VisitorRole, VisitPhoto, VisitRule
 from visits.periods import MONTH, Period, period_of, previous_period
@@ -46,7 +46,7 @@ def visits_due(*, user, on: dt.date) -> list[DueVisit]:
     """The visits a responsible or contact person owes this period, most urgent first.
 
     Queries: the rules, one per active rule (the households it asks this person to
-    visit, with their village and the person's last visit that counted), and the flags.
+    visit, with their village, head's name and the person's last visit that counted), and the flags.
     """
     rules = list(VisitRule.objects.active())
     mine = Household.objects.visible_to(user).filter(
@@ -64,7 +64,7 @@ def visits_due(*, user, on: dt.date) -> list[DueVisit]:
             rule.owed(period, on=on, households=mine)
             .filter(visitor_id=user.pk)
             .select_related("village")
-            .annotate(last_visited_on=Subquery(last))
+            .annotate(last_visited_on=Subquery(last), head_name=head_name())
         )
         due += [DueVisit(household, rule.visitor_role, period, household.last_visited_on, None) for household in owed]
     # Only the flags of this period and the last one: older misses cannot be made up any more, and
@@ -85,23 +85,31 @@ def visits_due(*, user, on: dt.date) -> list[DueVisit]:
 
 
 def open_flags(*, user):
-    """Open flags in the user's scope, latest period first, with household, village, rule and visitor."""
+    """Open flags in the user's scope, latest period first, with household, head's name, village, rule, visitor."""
     return (
         VisitFlag.objects.visible_to(user)
         .open()
         .select_related("household__village", "rule", "visitor")
+        .annotate(head_name=head_name("household"))
         .order_by("-period_start", "household__number")
     )
 
 
 def visit_list(*, user):
-    return Visit.objects.visible_to(user).select_related("household__village", "visitor").order_by("-visited_on", "-pk")
+    """Visits in the user's scope, newest first, with household, its head's name, village and visitor."""
+    return (
+        Visit.objects.visible_to(user)
+        .select_related("household__village", "visitor")
+        .annotate(head_name=head_name("household"))
+        .order_by("-visited_on", "-pk")
+    )
 
 
 def visit_detail(*, user, pk: int) -> Visit:
     return (
         Visit.objects.visible_to(user)
         .select_related("household__village", "visitor", "assessment")
+        .annotate(head_name=head_name("household"))
         .prefetch_related(
             Prefetch("photos", queryset=VisitPhoto.objects.order_by("pk")),
             Prefetch("conflicts", queryset=VisitConflict.objects.select_related("resolved_by")),

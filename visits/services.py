@@ -21,6 +21,7 @@ from audit.models import AuditEvent
 from common.bulk import insert_new
 from households.choices import AssessmentItem
 from households.models import Assessment, Assignment, Household
+from households.selectors import head_name
 from households.services import assessment_record
 from visits import periods, sync
 from visits.models import FlagKind, Resolution, Visit, VisitConflict, VisitFlag, VisitorRole, VisitPhoto, VisitRule
@@ -513,6 +514,7 @@ def _notify_unnotified() -> int:
         VisitFlag.objects.open()
         .exclude(notified_kind=F("kind"))
         .select_related("household__village", "rule", "visitor")
+        .annotate(head_name=head_name("household"))
         .select_for_update(of=("self",), skip_locked=True)
         .order_by("pk")
     )
@@ -540,9 +542,14 @@ def _message(person: User, flags: list[VisitFlag]) -> Message:
         "overdue": overdue,
         "soon": len(flags) - overdue,
     }
+    # Each household by its head's name first, as people know it, then its number.
     lines = [
-        f"{flag.get_kind_display()}: {flag.household.number} {flag.household.village} · "
+        f"{flag.get_kind_display()}: {_named(flag.head_name, flag.household.number)} {flag.household.village} · "
         f"{flag.rule.get_visitor_role_display()} · {flag.period_start:%Y-%m-%d} – {flag.period_end:%Y-%m-%d}"
         for flag in flags
     ]
     return Message(recipient=person, subject=subject, body="\n".join(lines), url=reverse("visits:due"))
+
+
+def _named(head: str | None, number: str) -> str:
+    return f"{head} {number}" if head else number

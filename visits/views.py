@@ -19,9 +19,9 @@ from audit.models import AuditEvent
 from common.pagination import paginate
 from common.spreadsheets import export_response, wants_export
 from households.models import Household, Village
-from households.selectors import heads_prefetch
+from households.selectors import head_name, household_find
 from visits import selectors, services, sync
-from visits.forms import HouseholdNumberForm, SyncChoiceForm, VisitForm
+from visits.forms import HouseholdSearchForm, SyncChoiceForm, VisitForm
 from visits.models import FlagKind, Visit, VisitPhoto
 from visits.resources import ComplianceResource, DueVisitResource, VisitFlagResource, VisitResource, compliance_lines
 
@@ -45,7 +45,7 @@ def visit_log(request):
     if not household_pk.isdigit():
         return _choose_household(request)
     households = Household.objects.visible_to(request.user).select_related("village", "group")
-    households = households.prefetch_related(heads_prefetch())
+    households = households.annotate(head_name=head_name())
     household = get_object_or_404(households, pk=household_pk)
     form = VisitForm(request.POST or None, request.FILES or None, household=household)
     if request.method == "POST" and form.is_valid():
@@ -178,15 +178,22 @@ def working_set(request):
     return response
 
 
+CHOICES_SHOWN = 20  # a list a thumb can scroll; more matches ask for more of the name or number
+
+
 def _choose_household(request):
-    form = HouseholdNumberForm(request.GET or None)
+    """Find the household by its head's name or its number's last digits; one match opens its visit form."""
+    form = HouseholdSearchForm(request.GET if "q" in request.GET else None)
+    matches = []
     if form.is_valid():
-        number = form.cleaned_data["number"].strip()
-        household = Household.objects.visible_to(request.user).filter(number=number).first()
-        if household is not None:
-            return redirect(f"{reverse('visits:log')}?household={household.pk}")
-        form.add_error("number", _("No household with this number among the households you may see."))
-    return render(request, "visits/choose_household.html", {"form": form})
+        text = form.cleaned_data["q"]
+        matches = household_find(user=request.user, text=text, limit=CHOICES_SHOWN + 1)
+        if len(matches) == 1 or (matches and matches[0].number == text):
+            return redirect(f"{reverse('visits:log')}?household={matches[0].pk}")
+        if not matches:
+            form.add_error("q", _("No household you may see matches this."))
+    context = {"form": form, "matches": matches[:CHOICES_SHOWN], "more": len(matches) > CHOICES_SHOWN}
+    return render(request, "visits/choose_household.html", context)
 
 
 def _next(request) -> str | None:
@@ -291,7 +298,8 @@ def compliance(request):
 
 def household_months(request, pk):
     """Who was required to visit a household in each of the last twelve months, and who came."""
-    household = get_object_or_404(Household.objects.visible_to(request.user).select_related("village"), pk=pk)
+    households = Household.objects.visible_to(request.user).select_related("village").annotate(head_name=head_name())
+    household = get_object_or_404(households, pk=pk)
     months = selectors.household_months(household, on=timezone.localdate())
     return render(request, "visits/household_months.html", {"household": household, "months": months})
 

@@ -29,8 +29,6 @@ from visits.forms import VisitForm
 SHELL_ASSETS = (
     "vendor/bootstrap/css/bootstrap.min.css",
     "vendor/bootstrap/js/bootstrap.bundle.min.js",
-    "vendor/bootstrap-icons/bootstrap-icons.min.css",
-    "vendor/bootstrap-icons/fonts/bootstrap-icons.woff2",
     "vendor/idb/umd.js",
     "css/townaid.css",
     "js/townaid.js",

@@ -400,6 +400,8 @@ def test_two_web_instances_and_two_workers_share_sessions_cache_and_jobs(product
     a.log_in(admin.username)
     b.cookies = a.cookies
     assert b.get("/dashboard/").status == 200
+    # Gunicorn without nginx in front sends pages gzipped too: the app compresses them itself.
+    assert b.get("/households/", **{"Accept-Encoding": "gzip"}).headers["Content-Encoding"] == "gzip"
 
     # The dashboard A computed is the one B serves: one cache in Redis.
     first = computed_at(a.get("/dashboard/"))

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from django.conf import settings
@@ -200,6 +201,22 @@ def test_the_detail_page_runs_a_fixed_number_of_queries(client, alice, dongfeng_
     with django_assert_num_queries(DETAIL_PAGE_QUERIES):
         response = client.get(household_url("households:detail", dongfeng_household))
     assert response.status_code == 200
+
+
+def test_the_detail_page_is_titled_by_the_head_of_household_with_the_whole_number_beside(client, alice, dongfeng):
+    household = HouseholdFactory(village=dongfeng, number="3403210012340012", head__name="张三")
+    MemberFactory(household=household, name="李四")  # a spouse, listed first by name, is not the head
+    client.force_login(alice)
+    page = client.get(household_url("households:detail", household)).content.decode()
+    assert "<title>张三 · 3403210012340012 · " in page
+    assert re.search(r'<h1[^>]*>张三 <span class="household-number">3403210012340012</span>', page)
+
+
+def test_a_household_without_a_head_is_titled_by_its_number(client, alice, dongfeng):
+    household = HouseholdFactory(village=dongfeng, number="3403210012340099", head=False)
+    client.force_login(alice)
+    page = client.get(household_url("households:detail", household)).content.decode()
+    assert "<title>户 3403210012340099 · " in page  # "Household 3403210012340099", in Chinese
 
 
 def test_the_detail_page_masks_id_numbers_until_one_is_revealed_and_logs_the_reveal(client, alice, dongfeng_household):

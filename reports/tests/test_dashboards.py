@@ -2,6 +2,7 @@
 
 import datetime as dt
 import random
+import re
 from collections import Counter
 
 import pytest
@@ -409,6 +410,14 @@ def test_my_households_lists_what_a_responsible_person_owes(client, helper, town
             role=VisitorRole.RESPONSIBLE, visitor=helper, visited_on__gte=MONTH
         )
         assert row.due.done == visited.exists()
+
+
+def test_my_households_names_each_household_by_its_head_with_the_whole_number(client, helper, dongfeng):
+    household = HouseholdFactory(village=dongfeng, number="3403210012340012", head__name="张三")
+    AssignmentFactory(household=household, person=helper)
+    client.force_login(helper)
+    page = client.get(reverse("reports:mine")).content.decode()
+    assert re.search(r'<span class="fw-semibold">张三</span>\s*<span class="household-number">3403210012340012<', page)
 
 
 def test_my_households_counts_the_plan_measures_done_and_late(client, helper, dongfeng):

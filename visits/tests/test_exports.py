@@ -221,13 +221,24 @@ def test_my_visits_due_export_says_where_each_visit_stands(client, helper, dongf
     assert rows[0]["Period from"] == midnight(TODAY.replace(day=1))
 
 
+@pytest.mark.parametrize("name", ["visits:due", "visits:flags", "visits:list"])
+def test_each_visit_export_names_the_head_of_household_beside_the_number(client, helper, dongfeng, name):
+    household = assigned(dongfeng, helper, head__name="张三")
+    VisitFactory(household=household, visited_on=LAST_MONTH)  # someone else's: last month stays flagged
+    visits_flag(on=TODAY)
+    client.force_login(helper)
+    rows = values_of(export(client, name, lang="en"))
+    assert rows
+    assert {(row["Household number"], row["Head of household"]) for row in rows} == {(household.number, "张三")}
+
+
 # ---------------------------------------------------------------- queries and the audit log
 
 
 def test_the_visit_export_runs_a_fixed_number_of_queries(client, official, dongfeng, django_assert_num_queries):
     VisitFactory(household=HouseholdFactory(village=dongfeng))
     client.force_login(official)
-    # 1 session, 2 user, 3 visits with household, village and visitor, 4 the access log's row for the download
+    # 1 session, 2 user, 3 visits with household, head's name, village and visitor, 4 the access log's row
     with django_assert_num_queries(4):
         assert len(export(client, "visits:list").rows) == 1
     for _ in range(4):

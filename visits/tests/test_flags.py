@@ -141,6 +141,14 @@ def test_each_new_flag_notifies_the_visitor_and_the_village_cadre_once(
     assert Notification.objects.count() == notes
 
 
+def test_a_notification_names_each_household_by_its_head_then_its_number(dongfeng, helper):
+    household = HouseholdFactory(village=dongfeng, registered_on=dt.date(2019, 1, 1), head__name="张三")
+    AssignmentFactory(household=household, person=helper, role=AssignmentRole.RESPONSIBLE)
+    visits_flag(on=MARCH_5)
+    (note,) = Notification.objects.filter(recipient=helper)
+    assert f": 张三 {household.number} 东风村 · " in note.body
+
+
 def test_escalation_notifies_again_once(household):
     visits_flag(on=MARCH_20)
     due_soon_notes = Notification.objects.count()

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -57,7 +58,7 @@ def test_my_visits_due_runs_a_fixed_number_of_queries(client, helper, dongfeng, 
     client.force_login(helper)
     client.get(reverse("visits:due"))
     # 1 session, 2 user, 3 rules, 4-7 one per active rule (the default four): the households it asks of me
-    # (scoped), with their village and my last visit that counted, 8 open flags
+    # (scoped), with their village, head's name and my last visit that counted, 8 open flags
     with django_assert_num_queries(8):
         client.get(reverse("visits:due"))
     for _ in range(4):
@@ -65,6 +66,24 @@ def test_my_visits_due_runs_a_fixed_number_of_queries(client, helper, dongfeng, 
     with django_assert_num_queries(8):
         response = client.get(reverse("visits:due"))
     assert len(response.context["due"]) == 5
+
+
+def test_my_visits_due_names_each_household_by_its_head_with_the_whole_number(client, helper, dongfeng):
+    household = assigned(dongfeng, helper, number="3403210012340012", head__name="张三")
+    headless = assigned(dongfeng, helper, number="3403210012340013", head=False)
+    client.force_login(helper)
+    response = client.get(reverse("visits:due"))
+    assert {(d.household, d.household.head_name) for d in response.context["due"]} == {
+        (household, "张三"),
+        (headless, None),
+    }
+    assert named(response.text, "张三", "3403210012340012")
+    assert named(response.text, "—", "3403210012340013")
+
+
+def named(page: str, name: str, number: str) -> bool:
+    """Whether the page links a household by its head's name, followed by its whole number."""
+    return re.search(rf">{name}</.*?\n?.*?{number}<", page) is not None
 
 
 # ---------------------------------------------------------------- flags
@@ -84,7 +103,7 @@ def test_the_flag_list_runs_a_fixed_number_of_queries(client, official, dongfeng
     visits_flag(on=TODAY)
     client.force_login(official)
     client.get(reverse("visits:flags"))
-    # 1 session, 2 user, 3 count, 4 page of flags with household, village, rule and visitor, 5 villages
+    # 1 session, 2 user, 3 count, 4 page of flags with household, head's name, village, rule and visitor, 5 villages
     with django_assert_num_queries(5):
         client.get(reverse("visits:flags"))
     for _ in range(3):
@@ -101,6 +120,15 @@ def test_the_flag_list_shows_due_soon_when_asked(client, official, dongfeng, hel
     client.force_login(official)
     kinds = {f.kind for f in client.get(reverse("visits:flags"), {"kind": "due_soon"}).context["page"].object_list}
     assert kinds == {FlagKind.DUE_SOON}
+
+
+def test_the_flag_list_names_each_household_by_its_head(client, alice, dongfeng, helper):
+    assigned(dongfeng, helper, number="3403210012340012", head__name="张三")
+    visits_flag(on=TODAY)
+    client.force_login(alice)
+    response = client.get(reverse("visits:flags"))
+    assert {flag.head_name for flag in response.context["page"].object_list} == {"张三"}
+    assert named(response.text, "张三", "3403210012340012")
 
 
 # ---------------------------------------------------------------- visit list and detail
@@ -120,13 +148,25 @@ def test_the_visit_list_runs_a_fixed_number_of_queries(client, official, dongfen
     VisitFactory(household=HouseholdFactory(village=dongfeng))
     client.force_login(official)
     client.get(reverse("visits:list"))
-    # 1 session, 2 user, 3 count, 4 page of visits with household, village and visitor
+    # 1 session, 2 user, 3 count, 4 page of visits with household, head's name, village and visitor
     with django_assert_num_queries(4):
         client.get(reverse("visits:list"))
     for _ in range(3):
         VisitFactory(household=HouseholdFactory(village=dongfeng))
     with django_assert_num_queries(4):
         client.get(reverse("visits:list"))
+
+
+def test_the_visit_list_and_a_visit_name_the_household_by_its_head(client, alice, dongfeng):
+    household = HouseholdFactory(village=dongfeng, number="3403210012340012", head__name="张三")
+    visit = VisitFactory(household=household)
+    client.force_login(alice)
+    assert named(client.get(reverse("visits:list")).text, "张三", "3403210012340012")
+    page = client.get(visit.get_absolute_url()).text
+    assert f'<a href="{household.get_absolute_url()}">张三</a>' in page  # the breadcrumb
+    assert '张三 <span class="household-number">3403210012340012</span>' in page
+    months = client.get(reverse("visits:household", args=[household.pk])).text
+    assert f'<a href="{household.get_absolute_url()}">张三</a>' in months
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
