@@ -18,9 +18,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 @pytest.fixture
 def phone(browser, live_server):
     """A phone whose network can be cut: failed loads are expected then; a script error never is."""
-    context = browser.new_context(
-        viewport=PHONE, base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai"
-    )
+    context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai")
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
