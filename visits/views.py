@@ -79,7 +79,10 @@ def visit_log(request):
 def _stored_version_error(visit, household):
     """Without JavaScript there is no choosing: the page says so and links to the version stored."""
     return format_html(
-        '{} <a href="{}">{}</a>', sync.conflict_message(visit, household), visit.get_absolute_url(), _("Open it")
+        '{} <a href="{}">{}</a>',
+        sync.conflict_message(visit, household, choosing=False),
+        visit.get_absolute_url(),
+        _("Open the stored visit"),
     )
 
 
