@@ -521,7 +521,7 @@ def store(logged: list[Logged], roles: dict[int, str]) -> None:
     if not logged:
         return
     for entry in logged:
-        entry.visit.created_at = entry.at
+        entry.visit.created_at = entry.visit.received_at = entry.at
     with recorded_as_given(Visit, "created_at"):
         Visit.objects.bulk_create([entry.visit for entry in logged], batch_size=BATCH_SIZE)
     answering = defaultdict(list)

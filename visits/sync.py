@@ -144,12 +144,24 @@ def logged_message(visit: Visit, household, *, created: bool) -> str:
     return _("Visit to household %(number)s logged.") % {"number": household.number}
 
 
-def conflict_message(visit: Visit, household) -> str:
-    when = timezone.localtime(visit.received_at).strftime("%Y-%m-%d %H:%M")
-    return _(
-        "A different version of this visit to household %(number)s was already stored on %(when)s. Nothing was "
-        "saved: choose which version to keep."
-    ) % {"number": household.number, "when": when}
+def conflict_message(visit: Visit, household, *, choosing: bool = True) -> str:
+    """The phone lets the visitor choose which version stays; the page without JavaScript links to the stored one."""
+    values = {"number": household.number, "when": timezone.localtime(visit.received_at).strftime("%Y-%m-%d %H:%M")}
+    if choosing:
+        return (
+            _(
+                "A different version of this visit to household %(number)s was already stored on %(when)s. Nothing "
+                "was saved: choose which version to keep."
+            )
+            % values
+        )
+    return (
+        _(
+            "A different version of this visit to household %(number)s was already stored on %(when)s. Nothing "
+            "was saved."
+        )
+        % values
+    )
 
 
 # ---------------------------------------------------------------- the answers of visits:sync

@@ -83,7 +83,10 @@ def visit_log(request):
 def _stored_version_error(visit, household):
     """Without JavaScript there is no choosing: the page says so and links to the version stored."""
     return format_html(
-        '{} <a href="{}">{}</a>', sync.conflict_message(visit, household), visit.get_absolute_url(), _("Open it")
+        '{} <a href="{}">{}</a>',
+        sync.conflict_message(visit, household, choosing=False),
+        visit.get_absolute_url(),
+        _("Open the stored visit"),
     )
 
 
@@ -111,13 +114,19 @@ def visit_sync(request):
     form = VisitForm(request.POST, request.FILES, household=household)
     valid = form.is_valid()
     village = form.cleaned_data.get("village")
-    if village is not None and village != household.village_id:
+    if village is not None and village != household.village_id and not _sent_before(request, household, form):
         return sync.moved(household, Village.objects.visible_to(request.user).filter(pk=household.village_id).first())
     if not valid:
         return sync.invalid(form)
     return _store(
         request, household, form, replaces=choice.cleaned_data["replaces"], resolve=choice.cleaned_data["resolve"]
     )
+
+
+def _sent_before(request, household, form) -> bool:
+    """A visit already stored under this key before the household moved: the phone is told what became of it."""
+    key = form.cleaned_data.get("client_key")
+    return key is not None and Visit.objects.filter(client_key=key, household=household, visitor=request.user).exists()
 
 
 def _store(request, household, form, *, resolve: str, replaces: str):

@@ -41,7 +41,7 @@ from visits.periods import MONTH, Period, due_soon_from, period_of
 VISIT_FIELDS = (
     "id", "client_key", "household_id", "visitor_id", "role", "visited_on", "method", "met_with", "findings",
     "problems_found", "problems_solved", "policies_explained", "income_changes", "follow_up", "items_checked",
-    "created_at",
+    "received_at", "created_at",
 )  # fmt: skip
 FLAG_FIELDS = (
     "household_id", "rule_id", "period_start", "period_end", "visitor_id", "kind", "raised_at", "notified_kind",
@@ -137,6 +137,7 @@ def visit_row(pk: int, home: Home, role: str, person: int, day: dt.date, now: dt
         income,
         follow_up,
         ALL_ITEMS if checks_items else [],
+        logged_at,  # reached the server when it was logged
         logged_at,
     )
 

@@ -238,6 +238,21 @@ def test_a_household_that_moved_village_since_the_visit_was_written_is_refused_n
     assert not Visit.objects.exists()
 
 
+def test_a_visit_stored_before_its_household_moved_is_told_it_exists_when_sent_again(
+    client, official, household, hongqi
+):
+    client.force_login(official)
+    data = visit_data(household)
+    send(client, data)  # the reply was lost on the way
+    household.village = hongqi
+    household.save()
+
+    response, body = send(client, data)
+
+    assert (response.status_code, body["status"]) == (200, "exists")
+    assert Visit.objects.count() == 1
+
+
 def test_the_move_of_a_household_to_a_village_the_user_cannot_see_is_told_without_naming_it(household, settings):
     settings.LANGUAGE_CODE = "en"
     body = json.loads(sync.moved(household, None).content)
