@@ -185,3 +185,35 @@ def test_an_unsent_visit_of_one_user_is_neither_shown_nor_sent_for_another_on_th
     assert Visit.objects.count() == 0
     # It waits on the phone for its writer.
     assert phone.evaluate("id => TownAidOutbox.records(id).then(r => r.length)", helper.pk) == 1
+
+
+def test_a_different_version_under_a_stored_key_is_shown_beside_the_stored_one_and_replaces_it_when_chosen(
+    phone, helper, dongfeng
+):
+    household = due_household(dongfeng, helper)
+    log_in(phone, "helper")
+    phone.goto(f"/visits/log/?household={household.pk}&next=/visits/due/")
+    phone.fill("#id_findings", "第一次写的")
+    phone.wait_for_url("**draft=*")
+    phone.click("main button[type=submit]")
+    phone.wait_for_url("**/visits/due/")
+    # The reply was lost and the phone, thinking it unsent, let the visitor change it before sending it again.
+    phone.evaluate(
+        """() => TownAidOutbox.records(TownAidOffline.user).then(([record]) => {
+             record.state = "waiting"; record.fields.findings = "改过的";
+             return TownAidOutbox.put(record);
+           })"""
+    )
+
+    phone.goto("/visits/outbox/")
+    phone.click("[data-send-now]")
+    row = phone.locator("[data-outbox-list] li[data-state=attention]")
+    row.wait_for()
+    assert "第一次写的" in row.locator("[data-row=conflict]").inner_text()
+    assert Visit.objects.get().findings == "第一次写的"  # nothing overwritten by itself
+
+    row.get_by_role("button", name="使用本机上的版本").click()
+    phone.locator("[data-outbox-list] li[data-state=sent]").wait_for()
+    visit = Visit.objects.get()
+    assert visit.findings == "改过的"
+    assert visit.conflicts.get().resolution == "replaced"

@@ -54,7 +54,18 @@
       var errors = record.errors || {};
       return [words.invalid].concat(Object.keys(errors).map(function (name) { return errors[name].join(" "); })).join(" ");
     }
-    return record.message || words.reason_refused;
+    return record.message || words["reason_" + record.reason] || words.reason_refused;
+  }
+
+  // A field's value as the server showed it: the 2W3G verdicts as "item ✓/✗: note", the rest as text.
+  function shown(value) {
+    if (value === undefined || value === null) { return ""; }
+    if (Array.isArray(value)) {
+      return value.map(function (verdict) {
+        return verdict.label + " " + (verdict.passes ? "✓" : "✗") + (verdict.note ? ": " + verdict.note : "");
+      }).join("; ");
+    }
+    return String(value);
   }
 
   function conflictRows(table, conflict) {
@@ -69,8 +80,8 @@
       head.scope = "row";
       head.textContent = labels[name] || name;
       row.appendChild(head);
-      row.insertCell().textContent = typeof stored === "object" ? JSON.stringify(stored) : String(stored === undefined ? "" : stored);
-      row.insertCell().textContent = typeof sent === "object" ? JSON.stringify(sent) : String(sent === undefined ? "" : sent);
+      row.insertCell().textContent = shown(stored);
+      row.insertCell().textContent = shown(sent);
     });
   }
 

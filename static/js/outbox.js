@@ -232,13 +232,16 @@
     if (status === 409) {
       record.state = STATE.ATTENTION;
       record.reason = "conflict";
-      record.conflict = { stored: answer.stored || {}, sent: answer.sent || {}, storedDigest: answer.stored_digest, visit: answer.visit };
+      record.conflict = {
+        stored: answer.stored || {}, sent: answer.sent || {}, labels: answer.labels || {},
+        storedDigest: answer.stored_digest, visit: answer.visit
+      };
       await put(record);
       return "attention";
     }
     if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
       record.state = STATE.ATTENTION;
-      record.reason = answer.reason || answer.status || "refused";
+      record.reason = status === 413 ? "too_large" : (answer.reason || answer.status || "refused");
       record.errors = answer.errors || null;
       await put(record);
       return "attention";

@@ -230,14 +230,18 @@
 
   // ------------------------------------------------------------------ checks that need no server
 
+  // The later of the phone's day and the server's (Asia/Shanghai) when the page was made: a phone set to
+  // another time zone must not refuse a visit of today; the server checks the date again anyway.
+  function today() {
+    var now = new Date();
+    var phoneToday = now.getFullYear() + "-" + ("0" + (now.getMonth() + 1)).slice(-2) + "-" + ("0" + now.getDate()).slice(-2);
+    return [phoneToday, form.dataset.today || ""].sort().pop();
+  }
+
   function checkHere() {
     var problems = [];
     var date = form.querySelector("[name=visited_on]");
-    var now = new Date();
-    var phoneToday = now.getFullYear() + "-" + ("0" + (now.getMonth() + 1)).slice(-2) + "-" + ("0" + now.getDate()).slice(-2);
-    // The later of the phone's day and the server's (Asia/Shanghai) when the page was made: a phone set to
-    // another time zone must not refuse a visit of today; the server checks the date again anyway.
-    var iso = [phoneToday, form.dataset.today || ""].sort().pop();
+    var iso = today();
     if (!date.value) { problems.push([date, words.date_required]); } else if (date.value > iso) { problems.push([date, words.date_future]); }
     form.querySelectorAll("input[type=radio][name^=check_]:checked").forEach(function (radio) {
       var note = form.querySelector("[name=note_" + radio.name.slice(6) + "]");
@@ -358,7 +362,7 @@
       Outbox.put(record);
       return showServerErrors(record.errors);
     }
-    var text = record.reason === "conflict" ? words.conflict : (record.message || words.reason_refused);
+    var text = record.reason === "conflict" ? words.conflict : (record.message || words["reason_" + record.reason] || words.reason_refused);
     say(text, "danger", link(Offline.config.outbox_url, words.state_attention));
   }
 
@@ -381,9 +385,13 @@
       } else if (record.state === Outbox.STATE.ATTENTION) {
         attention();
       }
-    } else if (key) {
-      params.delete("draft");  // not this user's, or gone: a new draft
-      history.replaceState(history.state, "", location.pathname + "?" + params.toString());
+    } else {
+      if (key) {
+        params.delete("draft");  // not this user's, or gone: a new draft
+        history.replaceState(history.state, "", location.pathname + "?" + params.toString());
+      }
+      // The shell the phone kept may be days old: a new visit is of today.
+      if (form.dataset.shell === "1") { form.querySelector("[name=visited_on]").value = today(); }
     }
     if (locationBox) {
       locationBox.hidden = !navigator.geolocation;
