@@ -58,13 +58,30 @@ def ready_for_offline(page, household):
     until(lambda: page.evaluate(kept) == 3)
 
 
+def log_out(page):
+    page.click(".navbar-toggler")  # the menu, folded on a phone
+    page.wait_for_selector("#main-nav.show")  # unfolded: a tap while it slides open lands nowhere
+    page.click("form[data-logout] button")
+
+
 def waiting_on_phone(page) -> str:
     badge = page.locator("[data-outbox-badge]")
     return "" if badge.is_hidden() else badge.locator("[data-outbox-count]").inner_text()
 
 
+def camera_photo(folder, size=(4000, 3000), orientation=6):
+    """A phone camera's JPEG: large, with the EXIF orientation that says how to turn it."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (120, 160, 90)).save(buffer, "JPEG", quality=95, exif=exif)
+    path = folder / "camera.jpg"
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
 def test_a_visit_saved_with_no_signal_waits_on_the_phone_and_is_stored_once_when_the_signal_returns(
-    phone, helper, dongfeng
+    phone, helper, dongfeng, tmp_path
 ):
     household = due_household(dongfeng, helper)
     log_in(phone, "helper")
@@ -74,6 +91,8 @@ def test_a_visit_saved_with_no_signal_waits_on_the_phone_and_is_stored_once_when
 
     phone.context.set_offline(True)
     phone.fill("#id_findings", "户主腿伤好转，可以下地")
+    phone.set_input_files("#id_photos", str(camera_photo(tmp_path)))
+    phone.wait_for_selector("[data-photo-list] img")
     phone.click("main button[type=submit]")
     until(lambda: waiting_on_phone(phone) == "1")
     assert Visit.objects.count() == 0
@@ -93,6 +112,7 @@ def test_a_visit_saved_with_no_signal_waits_on_the_phone_and_is_stored_once_when
     assert (visit.household, visit.visitor, visit.findings) == (household, helper, "户主腿伤好转，可以下地")
     assert visit.offline
     assert visit.made_at <= visit.received_at
+    assert visit.photos.count() == 1
     assert waiting_on_phone(phone) == ""
     phone.evaluate("() => TownAidOutbox.sendAll()")  # a resend of everything changes nothing
     assert Visit.objects.count() == 1
@@ -133,12 +153,7 @@ def test_back_after_saving_shows_the_visit_as_sent_and_cannot_store_it_again(pho
 
 def test_a_large_phone_photo_is_made_small_on_the_phone_keeping_its_orientation(phone, helper, dongfeng, tmp_path):
     household = due_household(dongfeng, helper)
-    photo = tmp_path / "camera.jpg"
-    exif = Image.Exif()
-    exif[0x0112] = 6  # the camera was held upright: turn 90 degrees to show it
-    buffer = io.BytesIO()
-    Image.new("RGB", (4000, 3000), (120, 160, 90)).save(buffer, "JPEG", quality=95, exif=exif)
-    photo.write_bytes(buffer.getvalue())
+    photo = camera_photo(tmp_path, orientation=6)  # the camera was held upright: turn 90 degrees to show it
     log_in(phone, "helper")
     phone.goto(f"/visits/log/?household={household.pk}&next=/visits/due/")
 
@@ -151,18 +166,81 @@ def test_a_large_phone_photo_is_made_small_on_the_phone_keeping_its_orientation(
     assert (stored.width, stored.height) == (1200, 1600)  # upright, and 1600 px on the long side
 
 
-def test_logging_out_takes_the_households_details_off_the_phone(phone, helper, dongfeng):
+# What the phone holds, read straight from IndexedDB (the login page loads none of the app's scripts).
+KEPT = """() => new Promise((resolve) => {
+  const opening = indexedDB.open("townaid");
+  opening.onsuccess = () => {
+    const tx = opening.result.transaction(["households", "visits"]);
+    const households = tx.objectStore("households").count();
+    const visits = tx.objectStore("visits").getAll();
+    tx.oncomplete = () => resolve({households: households.result, visits: visits.result.map(v => [v.user, v.state])});
+  };
+})"""
+
+
+def test_logging_out_takes_the_users_households_pages_and_sent_visits_off_the_phone(phone, helper, dongfeng):
     household = due_household(dongfeng, helper)
     log_in(phone, "helper")
     phone.goto("/visits/due/")
     ready_for_offline(phone, household)
+    phone.goto(f"/visits/log/?household={household.pk}&next=/visits/due/")
+    phone.fill("#id_findings", "已发送的走访")
+    phone.wait_for_url("**draft=*")
+    phone.click("main button[type=submit]")
+    phone.wait_for_url("**/visits/due/")
+    dialogs = []
+    phone.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
 
-    phone.click(".navbar-toggler")  # the menu, folded on a phone
-    phone.click("form[data-logout] button")
+    log_out(phone)
     phone.wait_for_url("**/accounts/login/**")
 
-    assert phone.evaluate("id => TownAidOutbox.household(id).then(Boolean)", household.pk) is False
+    assert phone.evaluate(KEPT) == {"households": 0, "visits": []}
     assert phone.evaluate("() => caches.has('townaid-pages')") is False
+    assert dialogs == []  # nothing waited, so nothing to warn of
+
+
+def test_logging_out_with_a_visit_still_unsent_warns_and_keeps_it_for_its_writer(phone, helper, dongfeng):
+    household = due_household(dongfeng, helper)
+    log_in(phone, "helper")
+    phone.goto(f"/visits/log/?household={household.pk}")
+    phone.context.route("**/visits/sync/", lambda route: route.abort())  # no way through, service worker included
+    phone.fill("#id_findings", "还没发送的走访")
+    phone.click("main button[type=submit]")
+    until(lambda: waiting_on_phone(phone) == "1")
+    dialogs = []
+    phone.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+
+    log_out(phone)
+    phone.wait_for_url("**/accounts/login/**")
+
+    assert len(dialogs) == 1
+    assert "1" in dialogs[0]
+    assert phone.evaluate(KEPT) == {"households": 0, "visits": [[helper.pk, "waiting"]]}
+    assert Visit.objects.count() == 0
+
+
+def test_a_waiting_visit_for_a_household_moved_out_of_scope_stays_on_the_phone_with_the_reason(
+    phone, alice, dongfeng, hongqi
+):
+    household = HouseholdFactory(village=dongfeng, registered_on=dt.date(2019, 1, 1))
+    log_in(phone, "alice")
+    phone.goto(f"/visits/log/?household={household.pk}")
+    phone.context.set_offline(True)
+    phone.fill("#id_findings", "写好时还在本村")
+    phone.click("main button[type=submit]")
+    until(lambda: waiting_on_phone(phone) == "1")
+
+    household.village = hongqi  # moved to another village: out of the cadre's reach
+    household.save(update_fields=["village"])
+    phone.context.set_offline(False)
+    phone.goto("/visits/outbox/")
+    row = phone.locator("[data-outbox-list] li[data-state=attention]")
+    row.wait_for()
+
+    assert "本村" not in row.locator("[data-row=message]").inner_text()
+    assert row.locator("[data-row=message]").inner_text() != ""
+    assert Visit.objects.count() == 0
+    assert waiting_on_phone(phone) == "1"  # it still needs the cadre
 
 
 def test_an_unsent_visit_of_one_user_is_neither_shown_nor_sent_for_another_on_the_same_phone(

@@ -57,11 +57,16 @@
     if (user) { await Outbox.setMeta("user", user); }
   }
 
-  // Logging out takes the households' details and the kept pages off the phone; visits still waiting stay.
+  // Logging out takes the user's households, kept pages, drafts and sent visits off the phone. Visits not yet
+  // sent stay, for their writer only, and go when that person logs in again: the logout says so first.
   document.querySelectorAll("form[data-logout]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
+    form.addEventListener("submit", async function (event) {
       event.preventDefault();
-      Outbox.wipeWorkingSet().catch(function () {}).then(function () { form.submit(); });
+      var waiting = 0;
+      try { waiting = user ? await Outbox.count(user) : 0; } catch (error) { /* no storage: nothing waits */ }
+      if (waiting && !window.confirm(words.logout_waiting.replace("%(count)s", String(waiting)))) { return; }
+      try { await Outbox.forget(user); } catch (error) { /* nothing kept to forget */ }
+      form.submit();
     });
   });
 

@@ -127,6 +127,15 @@
     if (root.caches) { await root.caches.delete(PAGES_CACHE); }
   }
 
+  // At logout: the working set, and every record of the user but the visits still to be sent.
+  async function forget(user) {
+    await wipeWorkingSet();
+    var mine = await records(user);
+    for (var i = 0; i < mine.length; i += 1) {
+      if (!outstanding(mine[i])) { await remove(mine[i].key); }
+    }
+  }
+
   // ------------------------------------------------------------------ sending
 
   function parse(text) {
@@ -357,7 +366,7 @@
     STATE: STATE, SYNC_TAG: SYNC_TAG, PAGES_CACHE: PAGES_CACHE,
     configure: configure, listen: listen, newKey: newKey, draft: draft, get: get, put: put, remove: remove,
     records: records, outstanding: outstanding, count: count, prune: prune, meta: meta, setMeta: setMeta,
-    household: household, keepWorkingSet: keepWorkingSet, wipeWorkingSet: wipeWorkingSet,
+    household: household, keepWorkingSet: keepWorkingSet, wipeWorkingSet: wipeWorkingSet, forget: forget,
     session: session, sendOne: sendOne, sendAll: sendAll, askForSync: askForSync
   };
 })(self);

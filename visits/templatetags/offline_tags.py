@@ -81,4 +81,8 @@ def words() -> dict[str, str]:
         "empty": _("No visits are waiting on this phone."),
         "household": _("Household %(number)s"),
         "log_in": _("Log in"),
+        "logout_waiting": _(
+            "%(count)s visits on this phone have not been sent yet. They stay on this phone, for you only, and are "
+            "sent when you log in again. Log out now?"
+        ),
     }
