@@ -21,6 +21,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from visits.forms import VisitForm
 
@@ -53,6 +54,7 @@ def shell_pages() -> dict[str, str]:
 
 
 @login_not_required
+@require_GET
 def service_worker(request):
     precache = [{"url": static(path), "revision": _revision(path)} for path in SHELL_ASSETS]
     offline_page = render_to_string("visits/offline.html", request=None, context={"LANGUAGE_CODE": get_language()})
@@ -73,6 +75,7 @@ def service_worker(request):
 
 
 @login_not_required
+@require_GET
 def manifest(request):
     """What a phone needs to install the app on its home screen, in the user's language."""
     icons = [
@@ -100,17 +103,20 @@ def manifest(request):
 
 
 @login_not_required
+@require_GET
 def offline(request):
     """What the phone shows for a page it does not keep, when there is no connection."""
     return render(request, "visits/offline.html")
 
 
+@require_GET
 def visit_form_shell(request):
     """The visit form without a household: the phone fills the household in from its working set."""
     form = VisitForm(household=None)
     return render(request, "visits/visit_form.html", {"form": form, "household": None, "shell": True})
 
 
+@require_GET
 def outbox(request):
     return render(request, "visits/outbox.html")
 

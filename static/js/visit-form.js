@@ -379,9 +379,9 @@
       fill(record.fields);
       showPhotos();
       if (record.state === Outbox.STATE.SENT) {
-        lock(words.already_sent);
+        lock(words.sent_before);
       } else if (record.state === Outbox.STATE.WAITING || record.state === Outbox.STATE.SENDING) {
-        say(words.already_waiting, "warning", link(Offline.config.outbox_url, words.state_waiting));
+        say(words.waiting_before, "warning", link(Offline.config.outbox_url, words.state_waiting));
       } else if (record.state === Outbox.STATE.ATTENTION) {
         attention();
       }
@@ -410,7 +410,7 @@
   window.addEventListener("pageshow", function (event) {
     if (event.persisted && record) {
       Outbox.get(record.key).then(function (latest) {
-        if (latest && latest.state === Outbox.STATE.SENT) { record = latest; lock(words.already_sent); }
+        if (latest && latest.state === Outbox.STATE.SENT) { record = latest; lock(words.sent_before); }
       });
     }
   });

@@ -133,6 +133,10 @@ TO_HOME      = rule("to:home   to:home   to:home   to:home   to:home   to:home  
 # The health check (/healthz): anyone, as a load balancer asks it without logging in; it only reads.
 PUBLIC_GET   = rule("ok        ok        ok        ok        ok        ok        ok",
                     "405       405       405       405       405       405       405")
+# The phone app's shell: its service worker, manifest and offline page are anyone's (no personal data) ...
+# ... and the pages it keeps for its user (the visit form's shell, the outbox), each user's own.
+OWN_PAGE     = rule("login     ok        ok        ok        ok        ok        ok",
+                    "login     405       405       405       405       405       405")
 # The phone's outbox and snapshot (JSON): an ended session is told 401, never sent to the login page. An empty
 # POST names no household the user may visit: 404, as for one out of scope.
 SYNC         = rule("401       ok        ok        ok        ok        ok        ok",
@@ -193,6 +197,9 @@ TABLE = {
     "inbox-read":                      row(INBOX_READ),
     "set_language":                    row(TO_HOME),
     "healthz":                         row(PUBLIC_GET),
+    "service-worker":                  row(PUBLIC_GET),
+    "manifest":                        row(PUBLIC_GET),
+    "offline":                         row(PUBLIC_GET),
     # ------------------------------------------------------------ households
     "households:list":                 row(LIST),
     "households:create":               row(EDITOR),
@@ -262,6 +269,8 @@ TABLE = {
     # ------------------------------------------------------------ visits
     "visits:due":                      row(LIST),
     "visits:log":                      row(READ, query={"household": the.household}),
+    "visits:log-offline":              row(OWN_PAGE),
+    "visits:outbox":                   row(OWN_PAGE),
     "visits:sync":                     row(SYNC),
     "visits:working-set":              row(WORKING_SET),
     "visits:flags":                    row(LIST),

@@ -50,7 +50,7 @@ def words() -> dict[str, str]:
         "saved_login": _("Saved on this phone. Your session has ended: log in again and it will be sent."),
         "sending": _("Sending the visit: %(percent)s%%"),
         "invalid": _("Nothing was saved. Please correct the errors below."),
-        "conflict": _("A different version of this visit is already stored: choose which one to keep in the outbox."),
+        "conflict": _("The server holds a different version of this visit: choose which one to keep in the outbox."),
         "keep_stored": _("Keep the stored visit"),
         "use_mine": _("Use this phone's version"),
         "discard": _("Delete from this phone"),
@@ -58,8 +58,8 @@ def words() -> dict[str, str]:
         "open": _("Open"),
         "correct": _("Open to correct"),
         "view_visit": _("View the stored visit"),
-        "already_sent": _("This visit has been sent. To log another visit, open a new form."),
-        "already_waiting": _("This visit is saved on this phone and waits to be sent; you may still correct it."),
+        "sent_before": _("This visit has been sent. To log another visit, open a new form."),
+        "waiting_before": _("This visit is saved on this phone and waits to be sent; you may still correct it."),
         "new_visit": _("Log another visit to this household"),
         "not_on_phone": _(
             "This household's details are not on this phone; you can still write the visit, and it is checked "
