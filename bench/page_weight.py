@@ -200,7 +200,9 @@ def measure(base: str, chromium: str, household: int) -> list[Page]:
     ]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        options = {"viewport": PHONE, "locale": "zh-CN", "base_url": base}
+        # A page's own weight: what it costs before a service worker answers for it (the first visit, or a
+        # browser without one). The worker's own set-up is weighed on its own (offline_setup).
+        options = {"viewport": PHONE, "locale": "zh-CN", "base_url": base, "service_workers": "block"}
         for page in pages:
             context = browser.new_context(**options)
             if page.path != "/accounts/login/":
@@ -210,11 +212,54 @@ def measure(base: str, chromium: str, household: int) -> list[Page]:
             page.warm = load(context, url, cold=False)
             page.weak = load(context, url, cold=True, throttled=True)
             context.close()
+        context = browser.new_context(viewport=PHONE, locale="zh-CN", base_url=base)
+        log_in(context, base)
+        setup = offline_setup(context, base)
+        context.close()
         browser.close()
-    return pages
+    return pages, setup
 
 
-def report(pages: list[Page], detail: bool, base: str) -> None:
+def offline_setup(context, base: str) -> list[tuple[str, int]]:
+    """What the phone app fetches once after login, in the background, to work offline, as (what, bytes gzipped):
+    the service worker and what it precaches beyond the files the page already has, the manifest, the user's
+    working set and the pages it keeps. Read by asking the server for each with the user's cookies."""
+    import gzip
+    import json
+    import re
+
+    page = context.new_page()
+    page.goto(base + "/")
+    page.wait_for_function("() => navigator.serviceWorker.controller || navigator.serviceWorker.ready")
+    page.wait_for_function(
+        "() => caches.open('townaid-pages').then(c => c.keys()).then(k => k.length >= 3)", polling=500, timeout=60_000
+    )
+    own = set(re.findall(r'(?:src|href)="(/static/[^"]+)"', page.content()))
+    cookie = "; ".join(f"{c['name']}={c['value']}" for c in context.cookies())
+    page.close()
+
+    def weigh(path: str) -> int:
+        request = urllib.request.Request(base + path, headers={"Cookie": cookie, "Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request) as response:
+            body = response.read()
+            if response.headers.get("Content-Encoding") != "gzip":
+                body = gzip.compress(body)
+            return len(body)
+
+    worker = urllib.request.urlopen(urllib.request.Request(base + "/sw.js", headers={"Cookie": cookie})).read().decode()
+    precached = [entry["url"] for entry in json.loads(re.search(r"precacheAndRoute\((\[.*?\])\);", worker).group(1))]
+    scripts = json.loads("[" + re.search(r"importScripts\(\.\.\.(\[.*?\])\);", worker).group(1)[1:-1] + "]")
+    fetched = [("/sw.js", weigh("/sw.js")), ("/manifest.webmanifest", weigh("/manifest.webmanifest"))]
+    fetched += [(url, weigh(url)) for url in dict.fromkeys(scripts + precached) if url not in own]
+    fetched += [
+        (path, weigh(path))
+        for path in ("/visits/working-set/", "/visits/due/", "/visits/log/offline/", "/visits/outbox/")
+    ]
+    return fetched
+
+
+def report(measured, detail: bool, base: str) -> None:
+    pages, setup = measured
     print(f"\n{'page':<28}{'cold kB':>9}{'requests':>10}{'warm kB':>9}{'requests':>10}{'weak signal, cold':>19}")
     for page in pages:
         print(
@@ -223,7 +268,14 @@ def report(pages: list[Page], detail: bool, base: str) -> None:
         )
     cold_total = sum(page.cold.bytes for page in pages if page.label != "landing page after login")
     print(f"\nlogin page + visit form, cold: {cold_total / 1000:.1f} kB")
+    setup_kb = sum(size for _, size in setup) / 1000
+    print(
+        f"the phone app's offline set-up after login, once, in the background: {setup_kb:.1f} kB in {len(setup)}"
+        " requests (service worker, its precache beyond the page's own files, working set, kept pages)"
+    )
     if detail:
+        for what, size in sorted(setup, key=lambda item: -item[1]):
+            print(f"  {size / 1000:>8.1f} kB  {what}")
         for page in pages:
             print(f"\n{page.label}, cold:")
             for url, size in sorted(page.cold.requests, key=lambda item: -item[1]):

@@ -123,11 +123,21 @@
 
   window.TownAidOffline = { config: config, words: words, user: user, send: send, refreshCount: refreshCount, refreshWorkingSet: refreshWorkingSet };
 
+  // The working set and the kept pages are fetched once the page itself has loaded, and a moment later:
+  // on one bar of signal the page the cadre opened comes first.
+  function afterLoad() {
+    return new Promise(function (resolve) {
+      function later() { setTimeout(resolve, 1500); }
+      if (document.readyState === "complete") { later(); } else { window.addEventListener("load", later); }
+    });
+  }
+
   flash();
   checkUser()
     .then(refreshCount)
     .then(function () { return user ? Outbox.prune(user) : null; })
     .then(function () { return navigator.onLine ? send() : null; })
+    .then(afterLoad)
     .then(function () { return refreshWorkingSet(false); })
     .catch(function () { /* the page works without the phone's storage */ });
 })();
