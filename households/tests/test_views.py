@@ -209,7 +209,7 @@ def test_the_detail_page_is_titled_by_the_head_of_household_with_the_whole_numbe
     client.force_login(alice)
     page = client.get(household_url("households:detail", household)).content.decode()
     assert "<title>张三 · 3403210012340012 · " in page
-    assert re.search(r'<h1[^>]*>张三 <span class="household-number">3403210012340012</span>', page)
+    assert re.search(r'<h1[^>]*>张三 <span class="household-number" data-short="0012">3403210012340012</span>', page)
 
 
 def test_a_household_without_a_head_is_titled_by_its_number(client, alice, dongfeng):
