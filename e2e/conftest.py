@@ -7,6 +7,7 @@ in CI a missing browser is a failure.
 
 import os
 import shutil
+from urllib.parse import urlparse
 
 import pytest
 
@@ -60,3 +61,8 @@ def log_in(page, username, password="correct-horse-battery"):
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/accounts/login/" not in url)  # each role has its own landing page
+
+
+def wait_for_path(page, path: str):
+    """Wait until the page is at `path` itself: a glob on the URL would also match a form whose ?next= names it."""
+    page.wait_for_url(lambda url: urlparse(url).path == path)

@@ -7,7 +7,7 @@ import time
 import pytest
 from PIL import Image
 
-from e2e.conftest import PHONE, log_in
+from e2e.conftest import PHONE, log_in, wait_for_path
 from households.choices import AssignmentRole
 from households.tests.factories import AssignmentFactory, HouseholdFactory
 from visits.models import Visit, VisitPhoto
@@ -142,7 +142,7 @@ def test_back_after_saving_shows_the_visit_as_sent_and_cannot_store_it_again(pho
     phone.fill("#id_findings", "只存一次")
     phone.wait_for_url("**draft=*")  # the draft exists, under its key, from the first keystroke
     phone.dblclick("main button[type=submit]")  # a double tap
-    phone.wait_for_url("**/visits/due/")
+    wait_for_path(phone, "/visits/due/")
 
     phone.go_back()
     phone.wait_for_selector("[data-visit-status]:not([hidden])")
@@ -160,7 +160,7 @@ def test_a_large_phone_photo_is_made_small_on_the_phone_keeping_its_orientation(
     phone.set_input_files("#id_photos", str(photo))
     phone.wait_for_selector("[data-photo-list] img")
     phone.click("main button[type=submit]")
-    phone.wait_for_url("**/visits/due/")
+    wait_for_path(phone, "/visits/due/")
 
     stored = VisitPhoto.objects.get()
     assert (stored.width, stored.height) == (1200, 1600)  # upright, and 1600 px on the long side
@@ -187,7 +187,7 @@ def test_logging_out_takes_the_users_households_pages_and_sent_visits_off_the_ph
     phone.fill("#id_findings", "已发送的走访")
     phone.wait_for_url("**draft=*")
     phone.click("main button[type=submit]")
-    phone.wait_for_url("**/visits/due/")
+    wait_for_path(phone, "/visits/due/")
     dialogs = []
     phone.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
 
@@ -274,7 +274,7 @@ def test_a_different_version_under_a_stored_key_is_shown_beside_the_stored_one_a
     phone.fill("#id_findings", "第一次写的")
     phone.wait_for_url("**draft=*")
     phone.click("main button[type=submit]")
-    phone.wait_for_url("**/visits/due/")
+    wait_for_path(phone, "/visits/due/")
     # The reply was lost and the phone, thinking it unsent, let the visitor change it before sending it again.
     phone.evaluate(
         """() => TownAidOutbox.records(TownAidOffline.user).then(([record]) => {

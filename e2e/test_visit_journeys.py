@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from e2e.conftest import log_in
+from e2e.conftest import log_in, wait_for_path
 from households.choices import AssignmentRole
 from households.tests.factories import AssignmentFactory, HouseholdFactory
 from visits.models import Visit, VisitFlag
@@ -28,7 +28,7 @@ def test_a_responsible_person_logs_an_overdue_visit_from_the_due_list_in_two_tap
     phone.fill("#id_visited_on", f"{flag.period_end:%Y-%m-%d}")
     phone.fill("#id_findings", "户主身体好转，务工收入稳定")
     phone.click("main button[type=submit]")  # tap 2 (after typing what was found)
-    phone.wait_for_url("**/visits/due/")
+    wait_for_path(phone, "/visits/due/")
 
     visit = Visit.objects.get()
     assert (visit.household, visit.visitor, visit.role) == (household, helper, AssignmentRole.RESPONSIBLE)
