@@ -11,7 +11,7 @@ from households.choices import AssessmentItem
 from households.forms import DateInput
 from visits.models import Visit
 from visits.photos import reencode
-from visits.sync import coarse
+from visits.sync import CONTENT_FIELDS, coarse
 
 NOT_CHECKED = ""
 MET, NOT_MET = "met", "not_met"
@@ -100,17 +100,7 @@ class VisitForm(forms.ModelForm):
 
     class Meta:
         model = Visit
-        fields = [
-            "visited_on",
-            "method",
-            "met_with",
-            "findings",
-            "problems_found",
-            "problems_solved",
-            "policies_explained",
-            "income_changes",
-            "follow_up",
-        ]
+        fields = list(CONTENT_FIELDS)  # the fields a visit's digest is made of (visits.sync)
         small = {"rows": 2}
         widgets = {
             "visited_on": DateInput(),

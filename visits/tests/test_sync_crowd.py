@@ -6,14 +6,9 @@ so the second finds the first's visit; on PostgreSQL the unique client key makes
 insert fail, and it reads the first's. The crowd itself is visits/tests/sync_crowd.py.
 """
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
-from django.conf import settings
 
+from townaid.tests.crowds import run_on_sqlite
 from visits.tests.sync_crowd import crowd
 
 PHONES = 8
@@ -29,25 +24,7 @@ def assert_one_visit_each(result: dict) -> None:
 
 
 def test_eight_phones_sending_one_key_at_once_on_sqlite_store_one_visit_and_one_conflict(tmp_path):
-    database = tmp_path / "crowd.sqlite3"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
-        "DJANGO_SETTINGS_MODULE": "townaid.settings_test",
-        "MEDIA_ROOT": str(tmp_path / "media"),
-    }
-    run = subprocess.run(
-        [sys.executable, "-m", "visits.tests.sync_crowd", str(database), str(PHONES)],
-        env=env,
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-
-    assert run.returncode == 0, run.stderr[-4000:]
-    assert_one_visit_each(json.loads(run.stdout.strip().splitlines()[-1]))
+    assert_one_visit_each(run_on_sqlite("visits.tests.sync_crowd", tmp_path, PHONES))
 
 
 @pytest.mark.postgresql  # each thread its own connection to the shared test database
