@@ -10,11 +10,30 @@ class HouseholdStatus(models.TextChoices):
     EXITED = "exited", _("Out of poverty")
     MONITORED = "monitored", _("Monitored for risk")
     CLOSED = "closed", _("Closed")
+    # 一般农户: never registered poor. Kept so that a household close to poverty (边缘易致贫户) or struck by a
+    # sudden hardship can be a monitoring case, and so that one whose risk is removed has a status to return to.
+    GENERAL = "general", _("Ordinary rural household")
 
 
 class MonitorKind(models.TextChoices):
     UNSTABLE = "unstable", _("Exited but unstable")
     MARGINAL = "marginal", _("Marginal, prone to poverty")
+    SUDDEN = "sudden", _("Sudden severe hardship")
+
+
+class MonitoringRisk(models.TextChoices):
+    """风险类型: what may bring a household (back) into poverty; a monitoring case has one or several."""
+
+    ILLNESS = "illness", _("Illness")
+    DISABILITY = "disability", _("Disability")
+    ACCIDENT = "accident", _("Accident")
+    DISASTER = "disaster", _("Natural disaster")
+    SCHOOLING = "schooling", _("Schooling costs")
+    LOST_WORK = "lost_work", _("Loss of work")
+    FAILED_BUSINESS = "failed_business", _("Failed business")
+    HOUSING = "housing", _("Housing safety")
+    WATER = "water", _("Drinking water")
+    OTHER = "other", pgettext_lazy("risk", "Other")
 
 
 class Attribute(models.TextChoices):

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "households",
     "assistance",
     "visits",
+    "monitoring",
     "infrastructure",
     "reports",
     "maintenance",
@@ -420,6 +421,16 @@ VISIT_PHOTO_MAX_PIXELS = envint("VISIT_PHOTO_MAX_PIXELS", 16_000_000)
 VISIT_PHOTOS_PER_VISIT = 3
 # Roster workbooks (households/roster): the largest upload accepted, and the size above which
 # an upload is validated and applied by a background job with a progress bar.
+# Exit procedure documents (minutes, signed forms, photos of a notice): the largest upload accepted.
+EXIT_DOCUMENT_MAX_BYTES = envint("EXIT_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
+# Monitoring (防返贫): the county's confirmation is due this many days after a case is first reported;
+# a risk is removed only after this many months in a row at or above the monitoring line; the removal
+# is publicised for this many days before it is signed off.
+MONITORING_IDENTIFY_DAYS = envint("MONITORING_IDENTIFY_DAYS", 15)
+MONITORING_STABLE_MONTHS = envint("MONITORING_STABLE_MONTHS", 6)
+MONITORING_REMOVAL_PUBLICITY_DAYS = envint("MONITORING_REMOVAL_PUBLICITY_DAYS", 7)
+# A department's warning list: the largest workbook accepted (they are a few hundred rows).
+WARNING_LIST_MAX_BYTES = envint("WARNING_LIST_MAX_BYTES", 5 * 1024 * 1024)
 # Infrastructure milestones are flagged as due soon this many days before their deadline.
 INFRASTRUCTURE_DUE_SOON_DAYS = envint("INFRASTRUCTURE_DUE_SOON_DAYS", 14)
 INFRASTRUCTURE_DOCUMENT_MAX_BYTES = envint("INFRASTRUCTURE_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from households.choices import MonitoringRisk
 from households.models import FIRST_REGISTRY_YEAR, Household, Member
 from households.querysets import HouseholdChildQuerySet
 
@@ -101,6 +102,13 @@ class Measure(models.Model):
         related_name="measures",
     )
     status = models.CharField(_("status"), max_length=20, choices=MeasureStatus.choices, default=MeasureStatus.PLANNED)
+    risk = models.CharField(
+        _("monitoring risk answered"),
+        max_length=20,
+        choices=MonitoringRisk.choices,
+        blank=True,
+        help_text=_("For a monitored household: the risk this measure answers."),
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = MeasureQuerySet.as_manager()

@@ -18,6 +18,7 @@ from households.models.geography import (
     WorkTeam,
     year_validators,
 )
+from households.models.exits import ExitProcedure, ExitStep, ExitStepRecord, StepLevel
 from households.models.imports import HouseholdImport, ImportBatch, ImportIssue
 from households.models.income import MAX_AMOUNT, Classification, IncomeLine, IncomeRecord
 from households.models.registry import Assessment, Assignment, Household, Member, StatusChange
@@ -29,6 +30,9 @@ __all__ = [
     "Assessment",
     "Assignment",
     "Classification",
+    "ExitProcedure",
+    "ExitStep",
+    "ExitStepRecord",
     "Household",
     "HouseholdImport",
     "ImportBatch",
@@ -37,6 +41,7 @@ __all__ = [
     "IncomeRecord",
     "Member",
     "StatusChange",
+    "StepLevel",
     "SupportUnit",
     "Target",
     "TargetHousehold",

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MonitoringConfig(AppConfig):
+    name = "monitoring"
+    verbose_name = _("Monitoring for a return to poverty")
+
+    def ready(self):
+        from audit import trail
+        from households import idnumbers
+        from households.choices import MonitoringRisk
+
+        trail.mask_field("monitoring.DepartmentWarning", "id_number", idnumbers.mask)
+        trail.label_list("monitoring.MonitoringCase", "risks", MonitoringRisk)
