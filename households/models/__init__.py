@@ -6,6 +6,7 @@ too, although the assistance app manages it, because the scoping choke point
 needs it and arrows point one way (accounts <- households <- assistance).
 """
 
+from households.models.exits import ExitProcedure, ExitStep, ExitStepRecord, StepLevel
 from households.models.geography import (
     FIRST_REGISTRY_YEAR,
     LAST_PLAUSIBLE_YEAR,
@@ -18,7 +19,6 @@ from households.models.geography import (
     WorkTeam,
     year_validators,
 )
-from households.models.exits import ExitProcedure, ExitStep, ExitStepRecord, StepLevel
 from households.models.imports import HouseholdImport, ImportBatch, ImportIssue
 from households.models.income import MAX_AMOUNT, Classification, IncomeLine, IncomeRecord
 from households.models.registry import Assessment, Assignment, Household, Member, StatusChange
