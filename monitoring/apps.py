@@ -10,6 +10,9 @@ class MonitoringConfig(AppConfig):
         from audit import trail
         from households import idnumbers
         from households.choices import MonitoringRisk
+        from monitoring import household_panels
+
+        household_panels.register_all()
 
         trail.mask_field("monitoring.DepartmentWarning", "id_number", idnumbers.mask)
         trail.label_list("monitoring.MonitoringCase", "risks", MonitoringRisk)
