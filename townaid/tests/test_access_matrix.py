@@ -341,6 +341,7 @@ ADMIN_MODELS = {
     "households.statuschange":         "403",
     "households.assessment":           "403",
     "households.incomeline":           "ok",
+    "monitoring.monitoringline":       "ok",
     "households.incomerecord":         "ok",
     "households.classification":       "403",
     "households.assignment":           "403",
