@@ -126,6 +126,9 @@ def message(code: str, params: dict[str, Any]) -> str:
     template = MESSAGES.get(code)
     if template is None:
         return roster_issues.render(code, params)
+    if code == "id_invalid":
+        # The reason is idnumbers' own message, found again in the reader's language rather than stored.
+        params = {**params, "reason": id_problem(params.get("value", ""))}
     try:
         return str(template) % params
     except (KeyError, TypeError, ValueError):
@@ -355,12 +358,18 @@ def _id_number(value) -> str:
     if not isinstance(value, str):
         raise _CellError("id_not_text", value=shown(value))
     raw = text_of(value)
-    number = idnumbers.normalise(raw)
+    if id_problem(raw):
+        raise _CellError("id_invalid", value=raw)
+    return idnumbers.normalise(raw)
+
+
+def id_problem(value: str) -> str:
+    """What is wrong with an ID number, in the active language; "" for a valid one."""
     try:
-        idnumbers.parse(number)
+        idnumbers.parse(idnumbers.normalise(value))
     except ValidationError as error:
-        raise _CellError("id_invalid", value=raw, reason=error.messages[0]) from None
-    return number
+        return error.messages[0]
+    return ""
 
 
 AMOUNT_TEXT = re.compile(r"\d+(\.\d{1,2})?")
