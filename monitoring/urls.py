@@ -1,10 +1,12 @@
 from django.urls import path
 
-from monitoring import views_warnings
+from monitoring import views, views_warnings
 
 app_name = "monitoring"
 
 urlpatterns = [
+    path("cases/", views.case_list, name="cases"),
+    path("cases/<int:pk>/", views.case_detail, name="detail"),
     path("warnings/", views_warnings.warning_lists_page, name="warnings"),
     path("warnings/template/", views_warnings.warning_template, name="warning-template"),
     path("warnings/<int:pk>/", views_warnings.warning_upload, name="warning-upload"),
