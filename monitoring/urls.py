@@ -1,6 +1,6 @@
 from django.urls import path
 
-from monitoring import views
+from monitoring import views, views_warnings
 
 app_name = "monitoring"
 
@@ -16,4 +16,9 @@ urlpatterns = [
     path("cases/<int:pk>/appraise/", views.case_step, {"step": "appraise"}, name="appraise"),
     path("cases/<int:pk>/publicise/", views.case_step, {"step": "publicise"}, name="publicise"),
     path("cases/<int:pk>/sign-off/", views.case_step, {"step": "sign-off"}, name="sign-off"),
+    path("warnings/", views_warnings.warning_lists_page, name="warnings"),
+    path("warnings/template/", views_warnings.warning_template, name="warning-template"),
+    path("warnings/<int:pk>/", views_warnings.warning_upload, name="warning-upload"),
+    path("warnings/<int:pk>/apply/", views_warnings.warning_apply, name="warning-apply"),
+    path("warnings/<int:pk>/errors/", views_warnings.warning_errors, name="warning-errors"),
 ]
