@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Case, Count, DateField, IntegerField, Max, OuterRef, Prefetch, Subquery, Value, When
+from django.db.models import Case, Count, DateField, IntegerField, Max, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -299,7 +299,8 @@ class ExitPanel:
 
 
 def exit_panel(household: Household, user, *, lines=None) -> ExitPanel:
-    """The exit section of a household page: two queries (procedure with its step, steps), three with records.
+    """The exit section of a household page, in three queries: the procedure shown (the open one, else the
+    latest) with its step, the household's records with their steps and actors, the active steps.
 
     The household comes from selectors.household_detail (its income and assessment loaded, `lines` the
     income lines), so the exit blockers cost nothing more.
@@ -307,13 +308,17 @@ def exit_panel(household: Household, user, *, lines=None) -> ExitPanel:
     open_first = Case(
         When(state=ExitProcedure.State.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField()
     )
-    records = ExitStepRecord.objects.select_related("step", "actor").order_by("done_on", "pk")
     procedure = (
         ExitProcedure.objects.filter(household=household)
         .select_related("waiting_on")
-        .prefetch_related(Prefetch("records", queryset=records, to_attr="listed_records"))
         .order_by(open_first, "-started_on", "-pk")
         .first()
+    )
+    # The household's records of every procedure (a few), so that the page costs the same with or without one.
+    records = list(
+        ExitStepRecord.objects.filter(procedure__household=household)
+        .select_related("step", "actor")
+        .order_by("done_on", "pk")
     )
     steps = _active_steps()
     scope = scope_of(user)
@@ -322,7 +327,7 @@ def exit_panel(household: Household, user, *, lines=None) -> ExitPanel:
         panel.can_start = scope.can_edit and household.status == HouseholdStatus.UNEXITED
     if procedure is None:
         return panel
-    panel.records = procedure.listed_records
+    panel.records = [record for record in records if record.procedure_id == procedure.pk]
     step = panel.waiting_on
     if step is None:
         return panel
