@@ -7,10 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.concurrency import VersionedForm
+from common.documents import ACCEPT, document_check
 from households import idnumbers
-from households.choices import AssessmentItem, HouseholdStatus, MonitorKind, PovertyCause, Relation
+from households.choices import AssessmentItem, HouseholdStatus, PovertyCause, Relation
 from households.classification import ExitClass
-from households.models import Assessment, Household, IncomeLine, IncomeRecord, Member, Village, VillagerGroup
+from households.models import Assessment, ExitStep, Household, IncomeLine, IncomeRecord, Member, Village, VillagerGroup
 from households.selectors import UNCLASSIFIED, IncomeFlag
 from households.services import MEMBER_FIELDS, MemberWrite
 
@@ -301,13 +302,16 @@ class AssessmentForm(forms.ModelForm):
         return [(item, self[item.verdict_field], self[item.note_field]) for item in AssessmentItem]
 
 
+# The statuses an official sets by hand: a return to poverty, a household closed. A household becomes
+# exited only through the exit procedure (households.exits), monitored only through a monitoring case,
+# and an ordinary household is registered as one.
+HAND_STATUSES = (HouseholdStatus.UNEXITED, HouseholdStatus.CLOSED)
+
+
 class StatusChangeForm(forms.Form):
-    to_status = forms.ChoiceField(label=_("New status"))
-    monitor_kind = forms.ChoiceField(
-        label=_("Monitoring type"),
-        choices=[("", "---------"), *MonitorKind.choices],
-        required=False,
-        help_text=_("Required when the new status is monitored."),
+    to_status = forms.ChoiceField(
+        label=_("New status"),
+        help_text=_("A household leaves poverty through the exit procedure on its page, not here."),
     )
     changed_on = forms.DateField(label=_("Date of the change"), widget=DateInput())
     reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
@@ -315,9 +319,78 @@ class StatusChangeForm(forms.Form):
     def __init__(self, *args, household, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_status"].choices = [
-            (value, label) for value, label in HouseholdStatus.choices if value != household.status
+            (value, label)
+            for value, label in HouseholdStatus.choices
+            if value in HAND_STATUSES and value != household.status
         ]
         self.fields["changed_on"].initial = timezone.localdate()
+
+
+# ---------------------------------------------------------------- the exit procedure
+
+
+class ExitStartForm(forms.Form):
+    year = forms.IntegerField(label=_("Proposed exit year"), min_value=2014, max_value=2100)
+    started_on = forms.DateField(label=_("Date"), widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["year"].initial, self.fields["started_on"].initial = today.year, today
+
+
+class ExitStepForm(forms.Form):
+    done_on = forms.DateField(label=_("Date done"), widget=DateInput())
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    document = forms.FileField(
+        label=_("Document"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+        help_text=_("The minutes, the signed form or a photo of the notice: PDF, JPEG or PNG."),
+    )
+
+    def __init__(self, *args, step, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["done_on"].initial = timezone.localdate()
+        self.fields["document"].required = step.needs_document
+
+    def clean_document(self):
+        upload = self.cleaned_data.get("document")
+        if not upload:
+            return None
+        return document_check(upload, max_bytes=settings.EXIT_DOCUMENT_MAX_BYTES)
+
+
+class ExitObjectionForm(forms.Form):
+    done_on = forms.DateField(label=_("Date of the objection"), widget=DateInput())
+    reason = forms.CharField(
+        label=_("Objection and why it was upheld"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["done_on"].initial = timezone.localdate()
+
+
+class ExitWithdrawForm(forms.Form):
+    on = forms.DateField(label=_("Date"), widget=DateInput())
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on"].initial = timezone.localdate()
+
+
+class ExitRegisterFilterForm(forms.Form):
+    village = forms.ModelChoiceField(label=_("Village"), queryset=Village.objects.none(), required=False)
+    step = forms.ModelChoiceField(label=_("Waiting on"), queryset=ExitStep.objects.none(), required=False)
+    year = forms.IntegerField(label=_("Proposed exit year"), min_value=2014, max_value=2100, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = Village.objects.visible_to(user)
+        self.fields["step"].queryset = ExitStep.objects.active()
+        self.fields["step"].label_from_instance = lambda step: step.label
 
 
 # ---------------------------------------------------------------- income

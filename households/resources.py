@@ -11,7 +11,8 @@ from import_export import fields, resources, widgets
 
 from common.spreadsheets import field_label
 from households.choices import PovertyCause
-from households.models import Household
+from households.exits import RegisterRow
+from households.models import ExitProcedure, Household
 from households.selectors import ClassifiedHousehold, FlaggedHousehold, IncomeFlag
 
 LIST_SEPARATOR = "、"  # how Chinese lists run items together
@@ -219,3 +220,38 @@ class ClassResource(HouseholdColumns):
 
     def dehydrate_rule(self, household):
         return str(ClassifiedHousehold(household).rule_label)
+
+
+class ExitRegisterResource(resources.ModelResource):
+    """households:exits: the open exit procedures as the register lists them (exits.exit_register's joins)."""
+
+    number = fields.Field(column_name=_("Household number"))
+    head = fields.Field(attribute="head_name", column_name=_("Head of household"))
+    village = fields.Field(column_name=_("Village"))
+    group = fields.Field(column_name=_("Villager group"))
+    year = fields.Field(attribute="year", column_name=_("Proposed exit year"), widget=widgets.IntegerWidget())
+    step = fields.Field(column_name=_("Waiting on"))
+    since = fields.Field(attribute="since", column_name=_("Since"), widget=widgets.DateWidget())
+    publicity_ends = fields.Field(column_name=_("Publicity ends"))
+
+    class Meta:
+        model = ExitProcedure
+        fields = ("number", "head", "village", "group", "year", "step", "since", "publicity_ends")
+        export_order = fields
+
+    def dehydrate_number(self, procedure):
+        return procedure.household.number
+
+    def dehydrate_village(self, procedure):
+        return procedure.household.village.name
+
+    def dehydrate_group(self, procedure):
+        group = procedure.household.group
+        return group.name if group else ""
+
+    def dehydrate_step(self, procedure):
+        return procedure.waiting_on.label if procedure.waiting_on else ""
+
+    def dehydrate_publicity_ends(self, procedure):
+        ends = RegisterRow(procedure).publicity_ends
+        return ends.isoformat() if ends else ""

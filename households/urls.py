@@ -1,6 +1,6 @@
 from django.urls import path
 
-from households import views, views_import
+from households import views, views_exits, views_import
 
 app_name = "households"
 
@@ -17,6 +17,13 @@ urlpatterns = [
     path("<int:pk>/classification/", views.classification_confirm, name="classify"),
     path("income/flagged/", views.income_flagged, name="income-flagged"),
     path("classes/", views.classification_list, name="classes"),
+    path("<int:pk>/exit/new/", views_exits.exit_start, name="exit-start"),
+    path("exits/", views_exits.exit_register, name="exits"),
+    path("exits/<int:pk>/step/", views_exits.exit_step, name="exit-step"),
+    path("exits/<int:pk>/objection/", views_exits.exit_objection, name="exit-objection"),
+    path("exits/<int:pk>/withdraw/", views_exits.exit_withdraw, name="exit-withdraw"),
+    path("exits/documents/<int:pk>/", views_exits.exit_document, name="exit-document"),
+    path("exits/notice/<int:pk>.pdf", views_exits.exit_notice, name="exit-notice"),
     path("import/", views_import.roster_import, name="import"),
     path("import/template.xlsx", views_import.import_template, name="import-template"),
     path("import/<int:pk>/", views_import.import_detail, name="import-detail"),

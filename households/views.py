@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from common.concurrency import StaleVersion
 from common.pagination import paginate, query_without_page
 from common.spreadsheets import export_response, wants_export
-from households import panels, selectors, services
+from households import exits, panels, selectors, services
 from households.classification import POST_EXIT_STATUSES, hundredths
 from households.filters import HouseholdFilter
 from households.forms import (
@@ -85,6 +85,7 @@ def _render_detail(request, household, revealed_member=None):
             "current_classification": classifications[0] if classifications else None,
             "classifications": classifications,
             "panels": panels.rendered_for(household, request.user),
+            "exit": exits.exit_panel(household, request.user, lines=lines),
         },
     )
 

@@ -248,7 +248,7 @@ def test_saving_the_form_costs_the_same_queries_however_many_fields_changed(clie
 
 def test_a_status_change_records_old_and_new_status_and_the_reason(client, official, dongfeng_household):
     client.force_login(official)
-    data = {"to_status": "monitored", "monitor_kind": "unstable", "changed_on": "2020-06-30", "reason": "收入不稳定"}
+    data = {"to_status": "closed", "changed_on": "2020-06-30", "reason": "全家迁出"}
 
     assert client.post(reverse("households:status", args=[dongfeng_household.pk]), data).status_code == 302
 
@@ -259,13 +259,13 @@ def test_a_status_change_records_old_and_new_status_and_the_reason(client, offic
         Via.WEB,
         dongfeng_household,
     )
-    assert event.changes == {"status": ["unexited", "monitored"], "monitor_kind": ["", "unstable"]}
-    assert event.reason == "收入不稳定"
+    assert event.changes == {"status": ["unexited", "closed"]}
+    assert event.reason == "全家迁出"
 
 
 def test_a_refused_status_change_records_nothing(client, official, dongfeng_household):
     client.force_login(official)
-    data = {"to_status": "exited", "changed_on": "2020-06-30", "reason": "x"}  # no income, no 2W3G yet
+    data = {"to_status": "closed", "changed_on": "2999-06-30", "reason": "x"}  # a date to come
     assert client.post(reverse("households:status", args=[dongfeng_household.pk]), data).status_code == 200
     assert trail() == []
 

@@ -33,6 +33,7 @@ from households.choices import (
     HouseholdStatus,
 )
 from households.demo import story
+from households.demo.exits import create_exit_procedures
 from households.demo.families import build_members
 from households.demo.income import create_income_and_classes
 from households.demo.plan import (
@@ -108,6 +109,7 @@ def seed(*, password: str = DEMO_PASSWORD) -> SeedResult:
     if created:
         create_households(town=town, today=timezone.localdate(), rng=random.Random(SEED))
         create_target(town)
+        create_exit_procedures(town=town)
         for n, extend in enumerate(_extensions, 1):
             extend(town=town, rng=random.Random(SEED + n))
     return SeedResult(town=town, created=created, logins=logins, counts=town_counts(town))

@@ -26,6 +26,20 @@ class StepLevel(models.TextChoices):
     COUNTY = "county", _("County")
 
 
+# The steps migration 0018 seeds, by code: the name it gives and what the interface calls the step. The
+# name is data (a county may rename a step in the admin); while it is still the seeded one, the step is
+# shown in the reader's language.
+SEEDED_STEPS = {
+    "appraisal": ("村民主评议", _("Democratic appraisal by the villagers")),
+    "verification": ("村两委和驻村工作队核实", _("Verification by the village committees and the resident team")),
+    "acknowledgement": ("农户认可", _("Acknowledgement by the household")),
+    "publicity": ("村内公示", _("Publicity in the village")),
+    "town_review": ("乡镇审核", _("Review by the town")),
+    "county_approval": ("县审定", _("Approval by the county")),
+    "announcement": ("县公告退出", _("Announcement of the exit by the county")),
+}
+
+
 class ExitStepQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)
@@ -76,6 +90,12 @@ class ExitStep(models.Model):
     @property
     def is_publicity(self) -> bool:
         return self.publicity_days > 0
+
+    @property
+    def label(self) -> str:
+        """What the interface calls the step: translated while it keeps its seeded name, else its name."""
+        seeded = SEEDED_STEPS.get(self.code)
+        return str(seeded[1]) if seeded and self.name == seeded[0] else self.name
 
 
 class ExitProcedure(models.Model):

@@ -173,13 +173,17 @@ def test_other_status_changes_do_not_need_income(official, dongfeng_household):
     assert dongfeng_household.status == HouseholdStatus.CLOSED
 
 
-def test_the_status_page_lists_the_income_blocker(english, official, dongfeng_household):
+def test_the_verification_step_of_the_exit_procedure_lists_the_income_blocker(english, alice, dongfeng_household):
+    from households import exits
+    from households.models import ExitStep
+
     assessed(dongfeng_household)
-    english.force_login(official)
-    response = english.post(
-        reverse("households:status", args=[dongfeng_household.pk]),
-        {"to_status": "exited", "changed_on": "2020-06-30", "reason": "x"},
+    ExitStep.objects.filter(code="appraisal").update(active=False)
+    procedure = exits.exit_procedure_start(
+        household=dongfeng_household, year=2020, started_on=dt.date(2020, 6, 1), user=alice
     )
+    english.force_login(alice)
+    response = english.post(reverse("households:exit-step", args=[procedure.pk]), {"done_on": "2020-06-30"})
     assert response.status_code == 200
     assert "No income has been recorded." in response.text
 

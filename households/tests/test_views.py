@@ -22,7 +22,7 @@ from households.tests.factories import (
 pytestmark = pytest.mark.django_db
 
 # What the household page costs, whatever the household holds (listed in the test that pins it).
-DETAIL_PAGE_QUERIES = 22
+DETAIL_PAGE_QUERIES = 25
 
 HOUSEHOLD_VIEWS = ["households:detail", "households:edit", "households:assess", "households:status"]
 
@@ -197,7 +197,9 @@ def test_the_detail_page_runs_a_fixed_number_of_queries(client, alice, dongfeng_
     # 12 current assignments with persons and support units, 13 the latest monitoring cases,
     # 14 latest visits with visitors, 15 open visit flags with rules and visitors, 16 the latest plan (none here),
     # 17-21 programmes: loans with their figures, welfare jobs, PV shares, rewards, examples,
-    # 22 infrastructure projects that benefit the household
+    # 22 infrastructure projects that benefit the household; then the exit procedure (households.exits.exit_panel):
+    # 23 the procedure shown with the step it waits on, 24 the household's exit records with steps and actors,
+    # 25 the active exit steps
     with django_assert_num_queries(DETAIL_PAGE_QUERIES):
         response = client.get(household_url("households:detail", dongfeng_household))
     assert response.status_code == 200
@@ -522,38 +524,34 @@ def test_a_failed_item_needs_a_note(client, alice, dongfeng_household):
     assert not Assessment.objects.exists()
 
 
-def test_an_official_marks_a_passing_household_out_of_poverty(client, official, dongfeng_household):
+def test_the_status_page_refuses_to_mark_a_household_out_of_poverty(client, official, dongfeng_household):
+    # Only the exit procedure makes a household exited (households/tests/test_exits.py).
     AssessmentFactory(household=dongfeng_household)
     dongfeng_household.latest_assessment = dongfeng_household.assessments.get()
     dongfeng_household.save()
     IncomeRecordFactory(household=dongfeng_household, year=2020, wage_income=5001, household_size=1)
     client.force_login(official)
-    response = client.post(
-        household_url("households:status", dongfeng_household),
-        {"to_status": "exited", "changed_on": "2020-06-30", "reason": "达到脱贫标准"},
-    )
-    assert response.status_code == 302
-    dongfeng_household.refresh_from_db()
-    assert (dongfeng_household.status, dongfeng_household.exit_year) == (HouseholdStatus.EXITED, 2020)
-    change = dongfeng_household.status_changes.get()
-    assert (change.from_status, change.to_status, change.changed_by) == ("unexited", "exited", official)
-
-
-def test_the_status_page_names_the_item_that_blocks_exit(client, official, dongfeng_household):
-    dongfeng_household.latest_assessment = AssessmentFactory(
-        household=dongfeng_household, housing_ok=False, housing_note="D级危房"
-    )
-    dongfeng_household.save()
-    client.force_login(official)
-    response = client.post(
-        household_url("households:status", dongfeng_household),
-        {"to_status": "exited", "changed_on": "2020-06-30", "reason": "x"},
-    )
-    assert response.status_code == 200
-    assert str(AssessmentItem.HOUSING.label) in response.text
+    for status in (HouseholdStatus.EXITED, HouseholdStatus.MONITORED, HouseholdStatus.GENERAL):
+        response = client.post(
+            household_url("households:status", dongfeng_household),
+            {"to_status": status, "changed_on": "2020-06-30", "reason": "达到脱贫标准"},
+        )
+        assert response.status_code == 200
+        assert "to_status" in response.context["form"].errors
     dongfeng_household.refresh_from_db()
     assert dongfeng_household.status == HouseholdStatus.UNEXITED
     assert not StatusChange.objects.exists()
+
+
+def test_an_official_closes_a_household_from_the_status_page(client, official, dongfeng_household):
+    client.force_login(official)
+    response = client.post(
+        household_url("households:status", dongfeng_household),
+        {"to_status": "closed", "changed_on": "2020-06-30", "reason": "全家迁出"},
+    )
+    assert response.status_code == 302
+    change = dongfeng_household.status_changes.get()
+    assert (change.from_status, change.to_status, change.changed_by) == ("unexited", "closed", official)
 
 
 # ---------------------------------------------------------------- searching by a whole ID number

@@ -32,6 +32,7 @@ from assistance.tests.factories_programmes import (
     WelfareJobFactory,
 )
 from households.choices import HouseholdStatus
+from households.models import ExitProcedure, ExitStep, ExitStepRecord
 from households.roster import batches
 from households.tests import roster_workbooks
 from households.tests.factories import (
@@ -75,9 +76,28 @@ def household_objects(household, *, pv_income, visitor) -> dict:
         kind=FlagKind.OVERDUE,
         raised_at=timezone.now(),
     )
+    # An exit procedure waiting on the publicity (a village step that takes objections), with a document.
+    procedure = ExitProcedure.objects.create(
+        household=household,
+        year=2020,
+        started_on=timezone.localdate(),
+        started_by=visitor,
+        waiting_on=ExitStep.objects.get(code="publicity"),
+    )
+    exit_record = ExitStepRecord.objects.create(
+        procedure=procedure,
+        step=ExitStep.objects.get(code="acknowledgement"),
+        done_on=timezone.localdate(),
+        actor=visitor,
+        document=ContentFile(PDF, name="ack.pdf"),
+        document_name="农户认可书.pdf",
+        document_type="application/pdf",
+    )
     return {
         "household": household,
         "member": head,
+        "exit_procedure": procedure,
+        "exit_record": exit_record,
         "exited": HouseholdFactory(village=household.village, status=HouseholdStatus.EXITED, exit_year=2019),
         "plan": plan,
         "measure": MeasureFactory(plan=plan),
