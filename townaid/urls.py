@@ -26,6 +26,7 @@ urlpatterns = [
     path("assistance/", include("assistance.urls")),
     path("visits/", include("visits.urls")),
     path("infrastructure/", include("infrastructure.urls")),
+    path("monitoring/", include("monitoring.urls")),
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -287,6 +287,9 @@ TABLE = {
     "infrastructure:advance":          row(OFFICIALS, pk=the.project),
     "infrastructure:document":         row(READ, pk=the.document),
     "infrastructure:document-delete":  row(DELETE_DOC, pk=the.document),
+    # ------------------------------------------------------------ monitoring: the register of cases
+    "monitoring:cases":                row(LIST),
+    "monitoring:detail":               row(READ, pk=the.case),
     # ------------------------------------------------------------ reports
     "reports:town":                    row(TOWN_PAGE),
     "reports:village":                 row(VILLAGE_PAGE, pk=the.village),

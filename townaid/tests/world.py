@@ -44,6 +44,7 @@ from households.tests.factories import (
 )
 from infrastructure.models import ProjectDocument
 from infrastructure.tests.factories import ProjectFactory
+from monitoring.tests.factories import MonitoringCaseFactory
 from visits.models import FlagKind, VisitFlag, VisitPhoto, VisitRule
 from visits.tests.factories import VisitFactory
 
@@ -85,6 +86,7 @@ def household_objects(household, *, pv_income, visitor) -> dict:
         "example": TypicalExampleFactory(household=household),
         "visit": visit,
         "photo": VisitPhoto.objects.create(visit=visit, image=ContentFile(_jpeg(), name="photo.jpg")),
+        "case": MonitoringCaseFactory(household=household),
     }
 
 
