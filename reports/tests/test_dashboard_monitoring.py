@@ -218,3 +218,16 @@ def test_the_monitoring_figures_cost_the_same_queries_for_no_case_and_sixty(
             selectors._case_lists(alice, dongfeng, TODAY)
         counts.append((len(town_queries), len(village_queries)))
     assert counts[0] == counts[1]
+
+
+def test_each_linked_monitoring_figure_equals_the_count_of_the_register_it_opens(client, official, alice, monitoring):
+    dongfeng = monitoring[0]
+    client.force_login(official)
+    town = client.get(reverse("reports:town")).context["d"].monitoring
+    for query, figure in (({"state": "candidate"}, town.candidates), ({"late": "1"}, town.late)):
+        assert client.get(reverse("monitoring:cases"), query).context["page"].paginator.count == figure
+    client.force_login(alice)
+    village = client.get(reverse("reports:village", args=[dongfeng.pk])).context["d"].monitoring
+    for query, figure in (({"state": "candidate"}, village.candidates), ({"late": "1"}, village.late)):
+        query["village"] = dongfeng.pk
+        assert client.get(reverse("monitoring:cases"), query).context["page"].paginator.count == figure
