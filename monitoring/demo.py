@@ -74,6 +74,11 @@ FOUND_THROUGH = {
     "accident": (Origin.APPLICATION, "", ""),
     "schooling": (Origin.APPLICATION, "", ""),
 }
+LIST_NAMES = {
+    Department.HEALTH_INSURANCE: "县医保局",
+    Department.DISABILITY: "县残联",
+    Department.EMERGENCY: "县应急管理局",
+}
 # The removal steps of a risk removed: appraised, publicised from (days before the removal).
 PUBLICISED_BEFORE = (8, 12)
 APPRAISED_BEFORE_PUBLICITY = (1, 4)
@@ -84,7 +89,7 @@ NOT_AT_RISK = "经村入户核实，家庭人均纯收入高于监测线，医�
 
 def seed(*, town, rng: random.Random) -> None:
     today = timezone.localdate()
-    users = User.objects.in_bulk(["admin", "official", "cadre", "cadre2"], field_name="username")
+    users = User.objects.in_bulk(["official", "cadre", "cadre2"], field_name="username")
     lines = monitoring_lines(today)
     households = {h.pk: h for h in Household.objects.filter(village__town=town).select_related("village")}
     heads = {
@@ -262,8 +267,8 @@ class Register:
             return None
         upload = WarningUpload(
             department=department,
-            original_name=f"{Department(department).label}预警名单{reported:%Y%m}.xlsx",
-            uploaded_by=self.users.get("admin"),
+            original_name=f"{LIST_NAMES[department]}预警名单{reported:%Y%m}.xlsx",
+            uploaded_by=self.users.get("official"),  # the town's official applied it (admin stays unreferenced)
             uploaded_at=moment(reported, UPLOADED_AT),
             status=WarningUpload.Status.APPLIED,
             applied_at=moment(reported, UPLOADED_AT),
