@@ -349,6 +349,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "infrastructure.tasks.flag_late_milestones",
         "schedule": crontab(hour=1, minute=30),
     },
+    # The income ledger's candidates for monitoring, for the current year (the task's default).
+    "flag-income-candidates": {
+        "task": "monitoring.tasks.flag_income_candidates",
+        "schedule": crontab(hour=2, minute=0),
+    },
 }
 
 # ---------------------------------------------------------------- backups

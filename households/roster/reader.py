@@ -250,7 +250,7 @@ class _RowTrees:
 class RosterSheet:
     """One worksheet of a checked workbook: its rows counted, its header found, its rows streamed."""
 
-    def __init__(self, workbook, worksheet):
+    def __init__(self, workbook, worksheet, *, max_rows: int | None = None):
         self.workbook = workbook
         self.worksheet = worksheet
         self.title = worksheet.title
@@ -265,8 +265,9 @@ class RosterSheet:
             raise file_error(error, doing="scanning the sheet") from None
         self.rows_in_file = scan.rows
         self._merged_refs = scan.merged
-        if scan.rows > settings.ROSTER_MAX_ROWS:
-            raise RosterFileError("too_many_rows", count=f"{scan.rows:,}", limit=f"{settings.ROSTER_MAX_ROWS:,}")
+        max_rows = settings.ROSTER_MAX_ROWS if max_rows is None else max_rows
+        if scan.rows > max_rows:
+            raise RosterFileError("too_many_rows", count=f"{scan.rows:,}", limit=f"{max_rows:,}")
         self._rows: Iterator[tuple[int, dict[int, ReadOnlyCell]]] | None = None
 
     def xml_rows(self) -> Iterator[tuple[int, dict[int, ReadOnlyCell]]]:
@@ -445,8 +446,13 @@ class _Merges:
 
 
 @contextmanager
-def open_roster(file: IO[bytes], *, sheet_name: str = "", max_bytes: int | None = None) -> Iterator[RosterSheet]:
+def open_roster(
+    file: IO[bytes], *, sheet_name: str = "", max_bytes: int | None = None, max_rows: int | None = None
+) -> Iterator[RosterSheet]:
     """A checked workbook's sheet (the first unless named), its rows counted; closed afterwards.
+
+    Other imports of a workbook (monitoring's department warning lists) open theirs here too, with their own
+    limits on size and rows.
 
     Raises RosterFileError, also while its rows are read.
     """
@@ -466,6 +472,6 @@ def open_roster(file: IO[bytes], *, sheet_name: str = "", max_bytes: int | None 
             worksheet = workbook.worksheets[0]
         else:
             raise RosterFileError("no_worksheets")
-        yield RosterSheet(workbook, worksheet)
+        yield RosterSheet(workbook, worksheet, max_rows=max_rows)
     finally:
         workbook.close()
