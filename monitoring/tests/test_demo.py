@@ -9,21 +9,25 @@ from django.conf import settings
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from accounts.models import User
 from assistance.models import Measure
 from households import idnumbers
 from households.choices import HouseholdStatus, MonitorKind
 from households.models import Household, Member, StatusChange
+from monitoring import warnings as warning_lists
 from monitoring.demo import COLUMNS
 from monitoring.models import (
     HELPED_STATES,
     IDENTIFYING_STATES,
     OPEN_STATES,
     CaseState,
+    Department,
     DepartmentWarning,
     MonitoringCase,
     MonitoringLine,
     Origin,
 )
+from monitoring.services import removal_blockers
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_town")]
 
@@ -108,6 +112,13 @@ def test_every_risk_removal_follows_six_months_above_the_line_a_publicity_and_is
         assert not assessment.failing_items(), case
 
 
+def test_the_removal_service_finds_nothing_against_any_removal_on_the_day_it_was_appraised():
+    removals = MonitoringCase.objects.filter(removal_appraised_on__isnull=False).select_related("household")
+    assert removals.exclude(state=CaseState.RISK_REMOVED).exists(), "one is in removal today"
+    for case in removals:
+        assert removal_blockers(case, on=case.removal_appraised_on) == [], case
+
+
 def test_monthly_follow_ups_run_from_the_month_after_confirmation():
     for case in MonitoringCase.objects.filter(confirmed_on__isnull=False).prefetch_related("follow_ups"):
         months = sorted(f.month for f in case.follow_ups.all())
@@ -161,3 +172,15 @@ def test_the_warning_workbook_matches_some_members_and_holds_valid_unknown_id_nu
     with_case = [m for m in matched.values() if m.household_id in open_cases]
     assert with_case
     assert len(with_case) < len(matched), "and some would be new candidates"
+
+
+def test_the_warning_workbook_checks_clean_and_previews_matched_attached_and_unmatched_rows():
+    with open(settings.DEMO_WARNINGS_WORKBOOK, "rb") as file:
+        checked = warning_lists.check_list(file)
+    assert checked.errors == []
+    admin = User.objects.get(username="admin")
+    counts = warning_lists.match_rows(checked.rows, department=Department.HEALTH_INSURANCE, user=admin).counts
+    assert counts["unmatched"] == 2
+    assert counts["attached"] >= 1
+    assert counts["candidates"] >= 1
+    assert counts["received"] == 0
