@@ -31,10 +31,11 @@ from assistance.models import Instalment, InstalmentFlag
 from households.choices import AssessmentItem, AssignmentRole, HouseholdStatus
 from households.classification import POST_EXIT_STATUSES, ExitClass
 from households.models import Assignment, Household, IncomeLine, IncomeRecord, Member, StatusChange, Target, Village
-from households.selectors import UNCLASSIFIED, failing_any_filter, failing_item_filter, heads_prefetch
+from households.selectors import UNCLASSIFIED, failing_any_filter, failing_item_filter, head_name, heads_prefetch
 from households.services import exit_blockers
 from infrastructure.deadlines import Light, load_deadlines
 from infrastructure.selectors import light_counts, project_list
+from monitoring.models import HELPED_STATES, IDENTIFYING_STATES, CaseState, MonitoringCase
 from visits.models import FlagKind, VisitFlag
 from visits.selectors import compliance
 
@@ -215,6 +216,36 @@ class LoanFigures:
 
 
 @dataclass(frozen=True)
+class CaseLine:
+    """A monitoring case named on a dashboard: whose, how it was found, and when it is due."""
+
+    pk: int
+    household_pk: int
+    number: str
+    head: str
+    village: str
+    state: str  # its label
+    state_code: str
+    origin: str  # its label
+    reported_on: dt.date
+    deadline_on: dt.date
+    late: bool
+
+
+@dataclass(frozen=True)
+class MonitoringFigures:
+    """The year's monitoring target (防止返贫动态监测) as it stands, in the dashboard's scope."""
+
+    year: int
+    identified: int  # confirmed by the county this year
+    helped: int  # identified and not yet closed, today
+    removed: int  # risks removed this year
+    candidates: int  # waiting for the village's verification, today
+    late: int  # not confirmed by their deadline, today
+    returned: int | None = None  # households back to poverty this year (the town dashboard's; should be zero)
+
+
+@dataclass(frozen=True)
 class Dashboard:
     """Everything a dashboard shows, as of `computed_at`."""
 
@@ -235,6 +266,9 @@ class Dashboard:
     exits_by_year: list[ExitYear]
     target: TargetProgress | None = None
     target_years: list[int] = field(default_factory=list)
+    monitoring: MonitoringFigures | None = None
+    candidates: list[CaseLine] = field(default_factory=list)  # the village dashboard's cases to verify
+    late_cases: list[CaseLine] = field(default_factory=list)  # ...and its cases past their deadline
 
     @property
     def exited_households(self) -> int:
@@ -278,8 +312,11 @@ def dashboard(*, user, village: Village | None = None, year: int | None = None, 
     people_unexited, people_by_exit_year = _people(user, village)
 
     target_years, target = [], None
+    candidates, late_cases = [], []
     if village is None:
         target_years, target = _target(user, year, today)
+    else:
+        candidates, late_cases = _case_lists(user, village, today)
     return Dashboard(
         computed_at=timezone.now(),
         today=today,
@@ -303,6 +340,9 @@ def dashboard(*, user, village: Village | None = None, year: int | None = None, 
         ],
         target=target,
         target_years=target_years,
+        monitoring=_monitoring(user, village, today),
+        candidates=candidates,
+        late_cases=late_cases,
     )
 
 
@@ -685,3 +725,81 @@ def _burndown(user, year: int, households: int, people: int, today: dt.date) -> 
         )
         for point, month_end in enumerate(month_ends)
     ]
+
+
+# ---------------------------------------------------------------- monitoring for a return to poverty
+
+
+def _monitoring(user, village, today: dt.date) -> MonitoringFigures:
+    """The year's monitoring figures: one aggregate over the cases in scope, one over the year's status changes.
+
+    Each count's filter leads with an indexed column (state with deadline, confirmed_on, removed_on), and the
+    scan is limited to the rows any of them can count, so the query reads the year's cases and the open ones,
+    never the county's whole history. A village dashboard skips the returns to poverty (the town's figure).
+    """
+    first, last = dt.date(today.year, 1, 1), dt.date(today.year, 12, 31)
+    cases = MonitoringCase.objects.visible_to(user)
+    if village is not None:
+        cases = cases.filter(household__village=village)
+    identified = Q(confirmed_on__range=(first, last))
+    helped = Q(state__in=HELPED_STATES)
+    removed = Q(removed_on__range=(first, last))
+    candidates = Q(state=CaseState.CANDIDATE)
+    late = Q(state__in=IDENTIFYING_STATES, deadline_on__lt=today)
+    figures = (
+        cases.filter(identified | removed | Q(state__in=[*IDENTIFYING_STATES, *HELPED_STATES]))
+        .order_by()
+        .aggregate(
+            identified=Count("pk", filter=identified),
+            helped=Count("pk", filter=helped),
+            removed=Count("pk", filter=removed),
+            candidates=Count("pk", filter=candidates),
+            late=Count("pk", filter=late),
+        )
+    )
+    returned = None
+    if village is None:
+        returned = (
+            StatusChange.objects.visible_to(user)
+            .filter(
+                changed_on__range=(first, last),
+                from_status__in=[HouseholdStatus.EXITED, HouseholdStatus.MONITORED],
+                to_status=HouseholdStatus.UNEXITED,
+            )
+            .order_by()
+            .count()
+        )
+    return MonitoringFigures(year=today.year, returned=returned, **figures)
+
+
+def _case_lists(user, village, today: dt.date) -> tuple[list[CaseLine], list[CaseLine]]:
+    """The village's candidates to verify and its late cases, oldest deadline first (two queries).
+
+    The head's name comes as a column of each row (households.selectors.head_name), not a prefetch.
+    """
+    cases = (
+        MonitoringCase.objects.visible_to(user)
+        .filter(household__village=village)
+        .select_related("household__village")
+        .annotate(head=head_name("household_id"))
+        .order_by("deadline_on", "pk")
+    )
+    candidates = cases.filter(state=CaseState.CANDIDATE)[:LISTED_HOUSEHOLDS]
+    late = cases.late(today)[:LISTED_HOUSEHOLDS]
+    return [case_line(case, today) for case in candidates], [case_line(case, today) for case in late]
+
+
+def case_line(case: MonitoringCase, today: dt.date) -> CaseLine:
+    return CaseLine(
+        pk=case.pk,
+        household_pk=case.household_id,
+        number=case.household.number,
+        head=case.head or "",
+        village=case.household.village.name,
+        state=str(case.get_state_display()),
+        state_code=case.state,
+        origin=str(case.get_origin_display()),
+        reported_on=case.reported_on,
+        deadline_on=case.deadline_on,
+        late=case.is_late(today),
+    )

@@ -436,6 +436,10 @@ MONITORING_STABLE_MONTHS = envint("MONITORING_STABLE_MONTHS", 6)
 MONITORING_REMOVAL_PUBLICITY_DAYS = envint("MONITORING_REMOVAL_PUBLICITY_DAYS", 7)
 # A department's warning list: the largest workbook accepted (they are a few hundred rows).
 WARNING_LIST_MAX_BYTES = envint("WARNING_LIST_MAX_BYTES", 5 * 1024 * 1024)
+# The department warning workbook that seed_demo writes for an administrator to try the upload with.
+DEMO_WARNINGS_WORKBOOK = Path(
+    env("DEMO_WARNINGS_WORKBOOK", str(BASE_DIR / "var" / "demo" / "department-warnings.xlsx"))
+)
 # Infrastructure milestones are flagged as due soon this many days before their deadline.
 INFRASTRUCTURE_DUE_SOON_DAYS = envint("INFRASTRUCTURE_DUE_SOON_DAYS", 14)
 INFRASTRUCTURE_DOCUMENT_MAX_BYTES = envint("INFRASTRUCTURE_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)

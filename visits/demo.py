@@ -193,9 +193,9 @@ def homes_of(town, today: dt.date) -> list[Home]:
         for pk, registered_on in households.values_list("pk", "registered_on")
     }
     for change in StatusChange.objects.filter(household__in=homes).order_by("changed_on", "pk"):
-        # Monitored straight away: never poor (边缘易致贫户); after an exit: unstable (脱贫不稳定户).
+        # Monitored from an ordinary household: never poor (边缘易致贫户); after an exit: unstable (脱贫不稳定户).
         kind = "" if change.to_status != HouseholdStatus.MONITORED else MonitorKind.MARGINAL
-        if change.to_status == HouseholdStatus.MONITORED and change.from_status:
+        if change.to_status == HouseholdStatus.MONITORED and change.from_status != HouseholdStatus.GENERAL:
             kind = MonitorKind.UNSTABLE
         homes[change.household_id].changes.append(
             Change(change.changed_on, change.from_status, change.to_status, change.reason, kind)

@@ -96,9 +96,14 @@ def plan_ratios(plan: HouseholdPlan, household, today: dt.date, rng: random.Rand
             ratio = rng.uniform(*(COHORT_2020 if year == AS_OF.year else EXIT_YEAR_RATIO))
         elif year == struck:
             ratio = rng.uniform(*HIT)
-        elif struck is not None and year > struck and (removed is None or year < removed):
+        elif (
+            struck is not None
+            and year > struck
+            and (removed is None or year < removed)
+            and not (plan.settling and year == today.year)
+        ):
             ratio = rng.uniform(*RECOVERING)
-        elif year == removed:
+        elif year == removed or (plan.settling and year == today.year):
             ratio = rng.uniform(*RECOVERED)
         else:
             ratio *= rng.uniform(*YEARLY_CHANGE)

@@ -79,7 +79,7 @@ SHARP_DROP_FROM = 1.7  # last year's ratio, carried to this year's line, that a 
 # ---------------------------------------------------------------- after 2020: consolidation
 
 RISKS_FROM = dt.date(2021, 3, 1)  # when monitoring found the first new risk
-RISK_FOUND_DAYS = (7, 16)  # from the visit that found it to the county's confirmation
+RISK_FOUND_DAYS = (7, 15)  # from the visit that found it to the county's confirmation: within the 15-day deadline
 RISK_SETTLED = (240, 420)  # days of monitoring before the risk can be removed: half a year stable at least
 REPAIRED_AFTER = (45, 150)  # days from the confirmation to the repair of what the risk broke
 RISK_REMOVED_REASON = (
@@ -359,6 +359,9 @@ MARGINAL_RISKS = (
     ),
 )
 MARGINAL_REASON = "边缘易致贫户：{reason}，经农户申报、村评议、乡镇审核、县级确认，纳入防返贫动态监测"
+# A household never poor enters the registry as an ordinary rural household (一般农户) the day it applies.
+MARGINAL_REGISTERED_REASON = "农户自主申报防返贫监测，登记为一般农户"
+MARGINAL_REPORTED_DAYS = (6, 13)  # from its application to the county's confirmation
 
 
 SIZES = (1, 2, 3, 4, 5, 6)
@@ -439,6 +442,7 @@ class HouseholdPlan:
     checks: list[Check] = field(default_factory=list)
     risk: Risk | None = None
     housing_grade: str = ""
+    settling: bool = False  # monitored long enough that its risk removal is under way today (monitoring.demo)
 
     @property
     def first_exit(self) -> dt.date | None:

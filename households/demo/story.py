@@ -12,7 +12,8 @@
   monitored (脱贫不稳定户); what the hardship broke is repaired; and most are
   out of risk again after more than half a year, in a later year whose income
   is above the line. Two households never poor are found close to poverty and
-  registered as monitored (边缘易致贫户).
+  registered as ordinary households the day they apply, then monitored
+  once the county confirms them (边缘易致贫户).
 
 Every change is one household_set_status would make (plan.Change: from, to,
 date, reason; the exit year is folded the way it folds it), and the story
@@ -41,6 +42,8 @@ from households.demo.plan import (
     MARGINAL_FROM,
     MARGINAL_KIND,
     MARGINAL_REASON,
+    MARGINAL_REGISTERED_REASON,
+    MARGINAL_REPORTED_DAYS,
     MARGINAL_RISKS,
     REPAIRED_AFTER,
     RISK_FOUND_DAYS,
@@ -57,6 +60,7 @@ from households.idnumbers import age_on
 from households.models import Household, Member
 
 UNEXITED, EXITED, MONITORED = HouseholdStatus.UNEXITED, HouseholdStatus.EXITED, HouseholdStatus.MONITORED
+GENERAL = HouseholdStatus.GENERAL
 # The latest risks are still open when the demo is loaded, the last two in the demo cadres' villages.
 OPEN_RISKS = 4
 OPEN_RISK_VILLAGES = ("红旗村", ASSIGNED_VILLAGE)
@@ -243,6 +247,8 @@ def strike(plan: HouseholdPlan, risk: Risk, onset: dt.date, members, *, removabl
             plan.housing_grade = risk.repaired_grade or plan.housing_grade
     if removed is not None:
         plan.changes.append(Change(removed, MONITORED, EXITED, RISK_REMOVED_REASON))
+    else:
+        plan.settling = settling(onset, today)
     member = chosen_member(risk, members)
     if risk.member_health and member:
         member.health = risk.member_health
@@ -250,17 +256,27 @@ def strike(plan: HouseholdPlan, risk: Risk, onset: dt.date, members, *, removabl
         member.work_ability = WorkAbility.LOST
 
 
+def settling(onset: dt.date, today: dt.date) -> bool:
+    """Whether a risk confirmed on `onset` and not removed is settling today: its removal under way, its income
+    above the line this year (the monitoring demo gives it its removal steps)."""
+    return onset.year < today.year and (today - onset).days >= RISK_SETTLED[0]
+
+
 def marginal(pairs: list[tuple[HouseholdPlan, Household]], today: dt.date, rng: random.Random) -> None:
-    """Households never poor, found close to poverty and registered as monitored on the day they were confirmed."""
+    """Households never poor that applied: registered as ordinary households, monitored once the county confirmed."""
     last = today - dt.timedelta(days=MARGINAL_LAST_DAYS)
     span = (last - MARGINAL_FROM).days
     for n, ((plan, household), risk) in enumerate(zip(pairs, MARGINAL_RISKS[: len(pairs)], strict=True)):
         day = MARGINAL_FROM + dt.timedelta(days=int(span * (n + rng.uniform(0.2, 0.8)) / len(pairs)))
-        registered = day_of_change(day.year, day.month, rng)
+        confirmed = day_of_change(day.year, day.month, rng)
+        registered = confirmed - dt.timedelta(days=rng.randint(*MARGINAL_REPORTED_DAYS))
         plan.risk = risk
         household.registered_on = registered
         household.main_cause = risk.cause
         household.other_causes = [cause for cause in household.other_causes if cause != risk.cause]
         reason = MARGINAL_REASON.format(reason=risk.reason)
-        plan.changes = [Change(registered, "", MONITORED, reason, MonitorKind.MARGINAL)]
+        plan.changes = [
+            Change(registered, "", GENERAL, MARGINAL_REGISTERED_REASON),
+            Change(confirmed, GENERAL, MONITORED, reason, MonitorKind.MARGINAL),
+        ]
         plan.checks = [Check(registered, all_passing())]

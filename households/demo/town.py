@@ -85,15 +85,17 @@ RECORDED_AT = dt.time(17, 0)  # rows of the registry are entered at the end of t
 _extensions: list = []
 
 
-def register_extension(extend) -> None:
+def register_extension(extend, *, seed: int | None = None) -> None:
     """Let an app above the registry add its part of the demo town (called from its AppConfig.ready).
 
     `extend(town=..., rng=...)` runs once, right after the households, their
-    history and the 2020 target are created, each extension with a random stream
-    of its own so that adding one leaves the others' data unchanged.
+    history and the 2020 target are created, in the order of the apps, each
+    extension with a random stream of its own so that adding one leaves the
+    others' data unchanged: SEED + its place among those without a `seed`, or
+    its own `seed` (for one added between others).
     """
-    if extend not in _extensions:
-        _extensions.append(extend)
+    if all(extend is not known for known, _seed in _extensions):
+        _extensions.append((extend, seed))
 
 
 def seed(*, password: str = DEMO_PASSWORD) -> SeedResult:
@@ -110,8 +112,11 @@ def seed(*, password: str = DEMO_PASSWORD) -> SeedResult:
         create_households(town=town, today=timezone.localdate(), rng=random.Random(SEED))
         create_target(town)
         create_exit_procedures(town=town)
-        for n, extend in enumerate(_extensions, 1):
-            extend(town=town, rng=random.Random(SEED + n))
+        numbered = 0
+        for extend, own_seed in _extensions:
+            if own_seed is None:
+                numbered += 1
+            extend(town=town, rng=random.Random(SEED + numbered if own_seed is None else own_seed))
     return SeedResult(town=town, created=created, logins=logins, counts=town_counts(town))
 
 

@@ -213,7 +213,7 @@ def test_nobody_is_still_poor_today_and_a_few_fell_into_risk_since_2020():
         for pk, changes in history.items()
         if any(c.from_status == MONITORED and c.to_status == EXITED for c in changes)
     }
-    never_poor = {pk for pk, changes in history.items() if changes[0].to_status == MONITORED}
+    never_poor = {pk for pk, changes in history.items() if changes[0].to_status == HouseholdStatus.GENERAL}
 
     assert not Household.objects.filter(status=UNEXITED).exists()
     assert 8 <= len(fell) <= 15
@@ -227,14 +227,21 @@ def test_nobody_is_still_poor_today_and_a_few_fell_into_risk_since_2020():
                 assert change.reason
 
 
-def test_households_found_close_to_poverty_later_were_registered_when_found_and_are_not_in_the_target():
+def test_households_found_close_to_poverty_later_were_registered_as_ordinary_then_monitored_and_not_in_the_target():
     marginal = Household.objects.filter(monitor_kind=MonitorKind.MARGINAL)
     cohort = the_2020_target().cohort.values_list("household_id", flat=True)
 
     assert marginal.exists()
     for household in marginal.prefetch_related("status_changes"):
-        [change] = household.status_changes.all()
-        assert (change.from_status, change.to_status, change.changed_on) == ("", MONITORED, household.registered_on)
+        registered, monitored = sorted(household.status_changes.all(), key=lambda change: change.changed_on)
+        general = HouseholdStatus.GENERAL
+        assert (registered.from_status, registered.to_status, registered.changed_on) == (
+            "",
+            general,
+            household.registered_on,
+        )
+        assert (monitored.from_status, monitored.to_status) == (general, MONITORED)
+        assert household.registered_on < monitored.changed_on <= household.registered_on + dt.timedelta(days=15)
         assert household.registered_on > PLAN_DAY
         assert (household.identified_year, household.exit_year) == (None, None)
         assert household.pk not in cohort

@@ -1,5 +1,6 @@
 """Load the demo town 固镇 (see households.demo); safe to run again, which changes nothing."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -30,6 +31,9 @@ class Command(BaseCommand):
             self.stdout.write(f"The demo town {town.name} ({town.code}) was already there; households left unchanged.")
         self.write_logins(result.logins)
         self.write_counts(result.counts)
+        workbook = settings.DEMO_WARNINGS_WORKBOOK
+        if workbook.exists():
+            self.stdout.write(f"A department warning list to upload as an administrator: {workbook}")
 
     def write_logins(self, logins):
         self.stdout.write("Logins:")
