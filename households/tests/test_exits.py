@@ -342,7 +342,8 @@ def test_a_document_is_judged_by_its_content(content, message):
         document_check(SimpleUploadedFile("photo.png", content, "image/png"), max_bytes=10**6)
 
 
-def test_a_document_larger_than_the_setting_is_refused(client, alice, dongfeng_household, settings, media):
+def test_a_document_larger_than_the_setting_is_refused(english, alice, dongfeng_household, settings, media):
+    client = english
     settings.EXIT_DOCUMENT_MAX_BYTES = 100
     procedure = start(dongfeng_household, alice)
     client.force_login(alice)
@@ -383,8 +384,9 @@ def test_a_step_recorded_from_its_page_keeps_the_document_served_only_in_scope(
 
 
 def test_the_household_page_says_what_the_step_waits_on_and_offers_what_the_user_may_do(
-    client, alice, helper, dongfeng_household, media
+    english, alice, helper, dongfeng_household, media
 ):
+    client = english
     client.force_login(alice)
     page = client.get(dongfeng_household.get_absolute_url())
     assert page.context["exit"].can_start

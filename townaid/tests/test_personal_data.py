@@ -40,6 +40,7 @@ VIEWERS = [
 ]
 NOT_TRIED = {
     "households:import-errors",  # the administrator's own upload, given back with its errors marked
+    "monitoring:warning-errors",  # the uploader's own warning list, given back with its errors marked (logged)
     "logout",
     "set_language",
 }
