@@ -22,6 +22,7 @@ from households.models import (
     Assessment,
     Assignment,
     Classification,
+    ExitStep,
     Household,
     ImportBatch,
     IncomeLine,
@@ -332,6 +333,27 @@ class IncomeLineAdmin(AuditedReferenceAdmin):
 
     list_display = ("year", "line", "drop_share", "consolidation_factor")
     ordering = ("-year",)
+
+
+@admin.register(ExitStep)
+class ExitStepAdmin(AuditedReferenceAdmin):
+    """The exit procedure's steps: a county adds, renames, reorders or deactivates (merges) them here.
+
+    A step that has been recorded cannot be deleted (its records protect it); deactivate it instead.
+    """
+
+    list_display = (
+        "position",
+        "name",
+        "code",
+        "level",
+        "publicity_days",
+        "checks_exit_standard",
+        "needs_document",
+        "active",
+    )
+    list_display_links = ("name",)
+    ordering = ("position",)
 
 
 @admin.register(IncomeRecord)

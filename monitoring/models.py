@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Reach
 from accounts.querysets import ScopedQuerySet
@@ -240,7 +241,7 @@ class FollowUp(models.Model):
 class Department(models.TextChoices):
     """The departments whose lists warn of households at risk (部门筛查预警)."""
 
-    HEALTH_INSURANCE = "health_insurance", _("Medical insurance")
+    HEALTH_INSURANCE = "health_insurance", pgettext_lazy("department", "Medical insurance")
     CIVIL_AFFAIRS = "civil_affairs", _("Civil affairs")
     DISABILITY = "disability", _("Disabled persons' federation")
     EMERGENCY = "emergency", _("Emergency management")

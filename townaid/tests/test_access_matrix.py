@@ -359,6 +359,7 @@ ADMIN_MODELS = {
     "households.statuschange":         "403",
     "households.assessment":           "403",
     "households.incomeline":           "ok",
+    "households.exitstep":             "ok",
     "monitoring.monitoringline":       "ok",
     "households.incomerecord":         "ok",
     "households.classification":       "403",
