@@ -72,7 +72,7 @@ def _locked(procedure: ExitProcedure) -> tuple[ExitProcedure, Household]:
     household = (
         Household.objects.select_for_update(of=("self",)).select_related("village").get(pk=procedure.household_id)
     )
-    procedure = ExitProcedure.objects.select_for_update().select_related("waiting_on").get(pk=procedure.pk)
+    procedure = ExitProcedure.objects.select_for_update(of=("self",)).select_related("waiting_on").get(pk=procedure.pk)
     if procedure.state != ExitProcedure.State.OPEN:
         raise ValidationError(_("This exit procedure is no longer in progress."))
     return procedure, household
