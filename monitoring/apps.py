@@ -11,7 +11,9 @@ class MonitoringConfig(AppConfig):
         from households import demo as households_demo
         from households import idnumbers
         from households.choices import MonitoringRisk
-        from monitoring import demo
+        from monitoring import demo, household_panels
+
+        household_panels.register_all()
 
         trail.mask_field("monitoring.DepartmentWarning", "id_number", idnumbers.mask)
         trail.label_list("monitoring.MonitoringCase", "risks", MonitoringRisk)

@@ -27,6 +27,7 @@ MEASURE_FIELDS = (
     "actual_date",
     "amount",
     "status",
+    "risk",
 )
 
 
@@ -78,6 +79,7 @@ def measure_save(
     actual_date=None,
     amount=None,
     status: str,
+    risk: str = "",
     measure: Measure | None = None,
     version: str = "",
     user,
@@ -111,6 +113,7 @@ def measure_save(
         actual_date=actual_date,
         amount=amount,
         status=status,
+        risk=risk,
     )
     for name, value in values.items():
         setattr(measure, name, value)

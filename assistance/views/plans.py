@@ -15,7 +15,7 @@ from audit import trail as audit
 from common.concurrency import Conflict, ConflictKind, RowConflict, StaleVersion, differences, with_version
 from common.pagination import paginate
 from common.spreadsheets import export_response, wants_export
-from households.choices import HouseholdStatus
+from households.choices import HouseholdStatus, MonitoringRisk
 from households.filters import HouseholdFilter
 from households.models import FIRST_REGISTRY_YEAR, LAST_PLAUSIBLE_YEAR, Household
 
@@ -101,7 +101,9 @@ def plan_detail(request, pk):
 
 def measure_create(request, pk):
     plan = get_object_or_404(Plan.objects.editable_by(request.user).select_related("household__village"), pk=pk)
-    return _measure_form(request, plan, Measure(plan=plan))
+    # From a monitoring case's page: the measure answers one of its risks (?risk=).
+    risk = request.GET.get("risk", "")
+    return _measure_form(request, plan, Measure(plan=plan, risk=risk if risk in MonitoringRisk.values else ""))
 
 
 def measure_edit(request, pk):

@@ -272,7 +272,92 @@ def _programme_save(w: World):
     return _save_through_spec(specs.REWARD, w)
 
 
+def _case(w: World, **kwargs):
+    from monitoring.tests.factories import MonitoringCaseFactory
+
+    return MonitoringCaseFactory(household=w.household, reported_on=timezone.localdate(), **kwargs)
+
+
+def _case_report(w: World):
+    from monitoring import services as monitoring
+
+    return monitoring.case_report(
+        household=w.household,
+        origin="cadre",
+        risks=["illness"],
+        description="因病",
+        reported_on=timezone.localdate(),
+        user=w.cadre,
+    )
+
+
+def _case_step(name: str, state: str, user: str = "official", **kwargs):
+    def call(w: World):
+        from monitoring import services as monitoring
+
+        today = timezone.localdate()
+        dates = {"verified_on": today, "reviewed_on": today, "confirmed_on": today, "removal_appraised_on": today}
+        dates["removal_publicised_on"] = today - dt.timedelta(days=settings.MONITORING_REMOVAL_PUBLICITY_DAYS)
+        case = _case(w, state=state, **dates)
+        with _removable(monitoring):
+            return getattr(monitoring, name)(case=case, on=today, user=getattr(w, user), **kwargs)
+
+    return call
+
+
+def _removable(monitoring):
+    from unittest import mock
+
+    return mock.patch.object(monitoring, "removal_blockers", return_value=[])
+
+
+def _follow_up_record(w: World):
+    from monitoring import services as monitoring
+
+    case = _case(w, state="identified", confirmed_on=timezone.localdate())
+    return monitoring.follow_up_record(
+        case=case, month=timezone.localdate().replace(day=1), per_capita_income=8000, user=w.cadre
+    )
+
+
+def _candidates_from_income(w: World):
+    from households.tests.factories import IncomeRecordFactory
+    from monitoring import services as monitoring
+    from monitoring.tests.factories import MonitoringLineFactory
+
+    MonitoringLineFactory(year=2020, income_line=6000)
+    w.household.status = HouseholdStatus.EXITED
+    w.household.exit_year = 2019
+    w.household.save()
+    IncomeRecordFactory(household=w.household, year=2020, wage_income=100)
+    return monitoring.candidates_from_income(year=2020)
+
+
 WRITES: dict[str, Write] = {
+    "monitoring.services.case_report": Write(_case_report, "monitoring.MonitoringCase"),
+    "monitoring.services.case_verify": Write(
+        _case_step("case_verify", "candidate", "cadre"), "monitoring.MonitoringCase", Action.CHANGED
+    ),
+    "monitoring.services.case_review": Write(
+        _case_step("case_review", "verified"), "monitoring.MonitoringCase", Action.CHANGED
+    ),
+    "monitoring.services.case_confirm": Write(
+        _case_step("case_confirm", "reviewed"), "monitoring.MonitoringCase", Action.CHANGED
+    ),
+    "monitoring.services.case_dismiss": Write(
+        _case_step("case_dismiss", "candidate", "cadre", reason="收入稳定"), "monitoring.MonitoringCase", Action.CHANGED
+    ),
+    "monitoring.services.follow_up_record": Write(_follow_up_record, "monitoring.FollowUp"),
+    "monitoring.services.removal_appraise": Write(
+        _case_step("removal_appraise", "identified", "cadre"), "monitoring.MonitoringCase", Action.CHANGED
+    ),
+    "monitoring.services.removal_publicise": Write(
+        _case_step("removal_publicise", "removal_appraised", "cadre"), "monitoring.MonitoringCase", Action.CHANGED
+    ),
+    "monitoring.services.removal_sign_off": Write(
+        _case_step("removal_sign_off", "removal_publicised"), "monitoring.MonitoringCase", Action.CHANGED
+    ),
+    "monitoring.services.candidates_from_income": Write(_candidates_from_income, "monitoring.MonitoringCase"),
     "households.services.household_save": Write(_household_save, "households.Household"),
     "households.services.assessment_record": Write(_assessment_record, "households.Assessment"),
     "households.services.household_set_status": Write(
@@ -338,6 +423,12 @@ EXEMPT: dict[str, str] = {
     "visits.services.counts_from": READS,
     "visits.services.visits_flag": JOB,
     "infrastructure.services.infrastructure_flag": JOB,
+    "monitoring.services.identification_deadline": READS,
+    "monitoring.services.default_kind": READS,
+    "monitoring.services.may_act_for_village": READS,
+    "monitoring.services.may_act_for_town": READS,
+    "monitoring.services.removal_blockers": READS,
+    "monitoring.services.publicity_ends": READS,
 }
 
 

@@ -22,7 +22,7 @@ from households.tests.factories import (
 pytestmark = pytest.mark.django_db
 
 # What the household page costs, whatever the household holds (listed in the test that pins it).
-DETAIL_PAGE_QUERIES = 21
+DETAIL_PAGE_QUERIES = 22
 
 HOUSEHOLD_VIEWS = ["households:detail", "households:edit", "households:assess", "households:status"]
 
@@ -194,10 +194,10 @@ def test_the_detail_page_runs_a_fixed_number_of_queries(client, alice, dongfeng_
     # 5 members, 6 status changes with their deciders and roster imports, 7 assessments, 8 income records,
     # 9 classifications with their deciders, 10 roster imports that touched it with their batches,
     # 11 income lines; then the panels of the apps above the registry:
-    # 12 current assignments with persons and support units, 13 latest visits with visitors,
-    # 14 open visit flags with rules and visitors, 15 the latest plan (none here),
-    # 16-20 programmes: loans with their figures, welfare jobs, PV shares, rewards, examples,
-    # 21 infrastructure projects that benefit the household
+    # 12 current assignments with persons and support units, 13 the latest monitoring cases,
+    # 14 latest visits with visitors, 15 open visit flags with rules and visitors, 16 the latest plan (none here),
+    # 17-21 programmes: loans with their figures, welfare jobs, PV shares, rewards, examples,
+    # 22 infrastructure projects that benefit the household
     with django_assert_num_queries(DETAIL_PAGE_QUERIES):
         response = client.get(household_url("households:detail", dongfeng_household))
     assert response.status_code == 200

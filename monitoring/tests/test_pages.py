@@ -83,3 +83,110 @@ def test_case_page_is_found_in_scope_only(client, alice, bob, helper, dongfeng_c
     for user, status in ((alice, 200), (bob, 404), (helper, 404)):
         client.force_login(user)
         assert client.get(reverse("monitoring:detail", args=[dongfeng_case.pk])).status_code == status
+
+
+def test_case_page_runs_a_fixed_number_of_queries(client, alice, dongfeng_case, django_assert_num_queries):
+    from monitoring.tests.factories import FollowUpFactory
+
+    dongfeng_case.state = CaseState.IDENTIFIED
+    dongfeng_case.confirmed_on = dongfeng_case.reported_on
+    dongfeng_case.save()
+    for months in range(3):
+        FollowUpFactory(
+            case=dongfeng_case, month=(timezone.localdate() - dt.timedelta(days=31 * months)).replace(day=1)
+        )
+    client.force_login(alice)
+    # 1 session, 2 user, 3 cadre's villages, 4 the case with household, village, assessment, actors and head,
+    # 5 follow-ups with their recorders, 6 warnings, 7 measures answering its risks, 8 this year's plan,
+    # 9 follow-ups for the removal conditions, 10 monitoring lines
+    with django_assert_num_queries(10):
+        response = client.get(reverse("monitoring:detail", args=[dongfeng_case.pk]))
+    assert response.status_code == 200
+
+
+def test_case_page_lists_the_measures_answering_each_risk(client, alice, dongfeng_case):
+    from assistance.tests.factories import MeasureFactory, PlanFactory
+
+    dongfeng_case.state = CaseState.IDENTIFIED
+    dongfeng_case.confirmed_on = dongfeng_case.reported_on
+    dongfeng_case.risks = ["illness", "schooling"]
+    dongfeng_case.save()
+    plan = PlanFactory(household=dongfeng_case.household, year=timezone.localdate().year)
+    answering = MeasureFactory(plan=plan, risk="illness")
+    MeasureFactory(plan=plan, risk="")
+    client.force_login(alice)
+    response = client.get(reverse("monitoring:detail", args=[dongfeng_case.pk]))
+    per_risk = {item.risk.value: item.measures for item in response.context["per_risk"]}
+    assert per_risk == {"illness": [answering], "schooling": []}
+    assert f"{reverse('assistance:measure-create', args=[plan.pk])}?risk=schooling" in response.content.decode()
+
+
+def test_measure_form_preselects_the_risk_it_was_opened_for(client, alice, dongfeng_household):
+    from assistance.tests.factories import PlanFactory
+
+    plan = PlanFactory(household=dongfeng_household)
+    client.force_login(alice)
+    response = client.get(reverse("assistance:measure-create", args=[plan.pk]), {"risk": "illness"})
+    assert response.context["form"]["risk"].value() == "illness"
+
+
+def test_cadre_reports_a_household_from_its_page(client, alice, dongfeng_household):
+    client.force_login(alice)
+    url = reverse("monitoring:report") + f"?household={dongfeng_household.pk}"
+    response = client.post(
+        url,
+        {
+            "kind": "marginal",
+            "origin": "cadre",
+            "risks": ["illness", "accident"],
+            "description": "车祸住院",
+            "reported_on": timezone.localdate().isoformat(),
+        },
+    )
+    case = dongfeng_household.monitoring_cases.get()
+    assert response.status_code == 302
+    assert (case.state, case.risks, case.reported_by) == (CaseState.CANDIDATE, ["illness", "accident"], alice)
+
+
+def test_report_form_finds_the_household_by_its_last_digits_in_scope_only(client, alice, hongqi_household):
+    client.force_login(alice)
+    response = client.post(
+        reverse("monitoring:report"),
+        {
+            "household_number": hongqi_household.number[-6:],
+            "kind": "marginal",
+            "origin": "cadre",
+            "risks": ["illness"],
+            "description": "因病",
+            "reported_on": timezone.localdate().isoformat(),
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["household_number"]
+
+
+def test_a_step_form_shows_the_service_refusal(client, alice, dongfeng_case):
+    client.force_login(alice)
+    before = (dongfeng_case.reported_on - dt.timedelta(days=1)).isoformat()
+    response = client.post(reverse("monitoring:verify", args=[dongfeng_case.pk]), {"on": before})
+    assert response.status_code == 200
+    assert response.context["form"].errors["on"]
+    response = client.post(reverse("monitoring:verify", args=[dongfeng_case.pk]), {"on": timezone.localdate()})
+    assert response.status_code == 302
+    dongfeng_case.refresh_from_db()
+    assert dongfeng_case.state == CaseState.VERIFIED
+
+
+def test_a_cadre_cannot_open_the_town_review(client, alice, dongfeng_case):
+    client.force_login(alice)
+    assert client.get(reverse("monitoring:review", args=[dongfeng_case.pk])).status_code == 404
+
+
+def test_household_page_shows_the_open_case_and_offers_a_report_otherwise(client, alice, dongfeng_household):
+    client.force_login(alice)
+    page = client.get(reverse("households:detail", args=[dongfeng_household.pk])).content.decode()
+    assert f"{reverse('monitoring:report')}?household={dongfeng_household.pk}" in page
+    case = MonitoringCaseFactory(household=dongfeng_household)
+    page = client.get(reverse("households:detail", args=[dongfeng_household.pk])).content.decode()
+    assert case.get_absolute_url() in page
+    assert f"{reverse('monitoring:report')}?household=" not in page

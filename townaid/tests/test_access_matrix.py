@@ -290,6 +290,15 @@ TABLE = {
     # ------------------------------------------------------------ monitoring: the register of cases
     "monitoring:cases":                row(LIST),
     "monitoring:detail":               row(READ, pk=the.case),
+    "monitoring:report":               row(EDIT, query={"household": the.household}),
+    "monitoring:verify":               row(EDIT, pk=the.case),
+    "monitoring:review":               row(OFFICIALS, pk=the.case),
+    "monitoring:confirm":              row(OFFICIALS, pk=the.case),
+    "monitoring:dismiss":              row(EDIT, pk=the.case),
+    "monitoring:follow-up":            row(EDIT, pk=the.case),
+    "monitoring:appraise":             row(EDIT, pk=the.case),
+    "monitoring:publicise":            row(EDIT, pk=the.case),
+    "monitoring:sign-off":             row(OFFICIALS, pk=the.case),
     # ------------------------------------------------------------ reports
     "reports:town":                    row(TOWN_PAGE),
     "reports:village":                 row(VILLAGE_PAGE, pk=the.village),
@@ -332,6 +341,7 @@ ADMIN_MODELS = {
     "households.statuschange":         "403",
     "households.assessment":           "403",
     "households.incomeline":           "ok",
+    "monitoring.monitoringline":       "ok",
     "households.incomerecord":         "ok",
     "households.classification":       "403",
     "households.assignment":           "403",
