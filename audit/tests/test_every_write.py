@@ -39,6 +39,8 @@ from households.tests.test_views import household_post, member_data
 from infrastructure import services as infrastructure
 from infrastructure.models import DocumentKind, Status
 from infrastructure.tests.factories import ProjectFactory
+from monitoring import services as monitoring
+from monitoring.tests import warning_lists
 from visits import services as visits
 from visits.models import Visit
 
@@ -333,6 +335,20 @@ def _candidates_from_income(w: World):
     return monitoring.candidates_from_income(year=2020)
 
 
+def _warning_list(w: World):
+    head = w.household.members.first()
+    return monitoring.warning_upload_receive(
+        file=warning_lists.uploaded(warning_lists.workbook([warning_lists.row(head.id_number, name=head.name)])),
+        original_name="医保预警.xlsx",
+        department="health_insurance",
+        user=w.official,
+    )
+
+
+def _warning_upload_apply(w: World):
+    return monitoring.warning_upload_apply(upload=_warning_list(w), user=w.official)
+
+
 WRITES: dict[str, Write] = {
     "monitoring.services.case_report": Write(_case_report, "monitoring.MonitoringCase"),
     "monitoring.services.case_verify": Write(
@@ -385,6 +401,8 @@ WRITES: dict[str, Write] = {
     "visits.services.visit_log": Write(_visit_log, "visits.Visit"),
     "visits.services.visit_replace": Write(_visit_replace, "visits.Visit", Action.CHANGED),
     "visits.services.visit_conflict_keep": Write(_visit_conflict_keep, "visits.VisitConflict", Action.CHANGED),
+    "monitoring.services.warning_upload_receive": Write(_warning_list, "monitoring.WarningUpload"),
+    "monitoring.services.warning_upload_apply": Write(_warning_upload_apply, "monitoring.DepartmentWarning"),
 }
 
 READS = "reads or computes only; writes nothing"

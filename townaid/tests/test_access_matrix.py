@@ -156,6 +156,11 @@ IMPORT_APPLY = rule("login               404                 404                
                     "                    404                 405                 404",
                     "login               404                 404                 404"
                     "                    404                 to:households:import-detail  404")
+# Applying a department's warning list: its uploader (an official) and administrators; POST only.
+WARNING_APPLY = rule("login              404                 404                 404"
+                    "                    405                 405                 404",
+                    "login               404                 404                 404"
+                    "                    to:monitoring:warning-upload  to:monitoring:warning-upload  404")
 DELETE_DOC   = rule(POST_ONLY,
                     "login               404                 404                 404"
                     "                    to:infrastructure:detail  to:infrastructure:detail  404")
@@ -299,6 +304,12 @@ TABLE = {
     "monitoring:appraise":             row(EDIT, pk=the.case),
     "monitoring:publicise":            row(EDIT, pk=the.case),
     "monitoring:sign-off":             row(OFFICIALS, pk=the.case),
+    # ------------------------------------------------------------ monitoring: department warning lists
+    "monitoring:warnings":             row(OFFICIALS),
+    "monitoring:warning-template":     row(OFFICIALS),
+    "monitoring:warning-upload":       row(OFFICIALS, pk=the.warning_upload),
+    "monitoring:warning-apply":        row(WARNING_APPLY, pk=the.warning_upload),
+    "monitoring:warning-errors":       row(OFFICIALS, pk=the.warning_upload),
     # ------------------------------------------------------------ reports
     "reports:town":                    row(TOWN_PAGE),
     "reports:village":                 row(VILLAGE_PAGE, pk=the.village),
@@ -434,7 +445,7 @@ class Cell:
     expected: str
 
 
-SHARED = {"batch", "household_type"}  # the objects of the world that belong to no village
+SHARED = {"batch", "warning_upload", "household_type"}  # the objects of the world that belong to no village
 VILLAGE_OWNED = {"village", "training", "pv_station", "pv_income", "industry", "five_mutual", "project", "document"}
 
 # Where else a row is tried, and from whose 东风村 outcome each user's outcome there follows.

@@ -40,6 +40,7 @@ VIEWERS = [
 ]
 NOT_TRIED = {
     "households:import-errors",  # the administrator's own upload, given back with its errors marked
+    "monitoring:warning-errors",  # the same for a department's warning list: its uploader's own file
     "logout",
     "set_language",
 }

@@ -44,6 +44,8 @@ from households.tests.factories import (
 )
 from infrastructure.models import ProjectDocument
 from infrastructure.tests.factories import ProjectFactory
+from monitoring.services import warning_upload_receive
+from monitoring.tests import warning_lists
 from monitoring.tests.factories import MonitoringCaseFactory
 from visits.models import FlagKind, VisitFlag, VisitPhoto, VisitRule
 from visits.tests.factories import VisitFactory
@@ -139,7 +141,18 @@ def build_world() -> dict:
     roster = ContentFile(roster_workbooks.workbook(roster_workbooks.household()), name="花名册.xlsx")
     batch = batches.batch_receive(upload=roster, original_name="花名册.xlsx", user=users["admin"])
     batches.batch_start(batch, allow_background=False)
-    shared = {"batch": batch, "household_type": ContentType.objects.get(app_label="households", model="household")}
+    head = places["dongfeng"]["household"].members.first()
+    warning_upload = warning_upload_receive(
+        file=warning_lists.uploaded(warning_lists.workbook([warning_lists.row(head.id_number, name=head.name)])),
+        original_name="医保预警.xlsx",
+        department="health_insurance",
+        user=users["official"],
+    )
+    shared = {
+        "batch": batch,
+        "warning_upload": warning_upload,  # the official's own, so that the official and admin reach it
+        "household_type": ContentType.objects.get(app_label="households", model="household"),
+    }
     return {
         "users": users,
         "sessions": {name: session_of(user) for name, user in users.items()},
