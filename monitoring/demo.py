@@ -4,7 +4,7 @@ Registered with households.demo after the other apps, it reads the status histor
 a register that agrees with it, as the services would have left it (dates in order, one open case per household,
 deadline = reported + MONITORING_IDENTIFY_DAYS, confirmation on the day of the change to monitored):
 
-- each change to monitored is a case confirmed that day: reported on the visit that found the risk (an exited
+- each change to monitored is a case confirmed that day: reported a week or two before (an exited
   household: 脱贫不稳定户) or the day the household applied and was registered as an ordinary household (never
   poor: 边缘易致贫户), verified by the village and reviewed by the town in between. How it was found follows the
   hardship: a medical insurance bill, a disability or an emergency comes on a department's list (with its
@@ -39,7 +39,7 @@ from assistance.demo import MEASURES_FOR_RISK
 from assistance.models import Measure
 from households import idnumbers
 from households.choices import HouseholdStatus, MonitoringRisk, MonitorKind, Relation
-from households.demo.plan import MARGINAL_REASON, MARGINAL_RISKS, REGION_CODE, RISKS, income_line
+from households.demo.plan import MARGINAL_REASON, MARGINAL_RISKS, REGION_CODE, RISK_FOUND_DAYS, RISKS, income_line
 from households.demo.story import settling
 from households.demo.town import moment, recorded_as_given
 from households.models import Household, IncomeRecord, Member, StatusChange
@@ -54,7 +54,6 @@ from monitoring.models import (
     WarningUpload,
 )
 from monitoring.services import identification_deadline
-from visits.models import Visit
 
 SEED = 2021_16
 FIRST_YEAR = 2021
@@ -148,7 +147,6 @@ class Register:
         history = defaultdict(list)
         for change in StatusChange.objects.filter(household__in=self.households.values()).order_by("changed_on", "pk"):
             history[change.household_id].append(change)
-        found = self.found_visits(history)
         settling_order = 0
         for household_id, changes in sorted(history.items()):
             for n, change in enumerate(changes):
@@ -160,8 +158,9 @@ class Register:
                 if change.from_status == GENERAL:
                     reported, kind, origin = changes[n - 1].changed_on, MonitorKind.MARGINAL, Origin.APPLICATION
                 else:
-                    days = [d for d in found.get(household_id, []) if 0 < (change.changed_on - d).days <= 15]
-                    reported = days[-1] if days else change.changed_on - dt.timedelta(days=10)
+                    # Reported a week or two before the confirmation, within the deadline, as the story's visit
+                    # found it (households.demo.plan.RISK_FOUND_DAYS); visits sit above this app, so not read.
+                    reported = change.changed_on - dt.timedelta(days=self.rng.randint(*RISK_FOUND_DAYS))
                     kind, origin = MonitorKind.UNSTABLE, FOUND_THROUGH.get(risk.key if risk else "", (Origin.CADRE,))[0]
                 episode = self.identified(household, risk, reported, change.changed_on, kind, origin)
                 if removed is not None:
@@ -171,17 +170,6 @@ class Register:
                     settling_order += 1
                 else:
                     self.follow(episode, self.month_now(), stable=0)
-
-    def found_visits(self, history) -> dict[int, list[dt.date]]:
-        """The days of the visits that found each household's risk (their findings begin with it)."""
-        monitored = [pk for pk, changes in history.items() if any(c.to_status == MONITORED for c in changes)]
-        texts = tuple(risk.found for risk in RISKS)
-        days = defaultdict(list)
-        visits = Visit.objects.filter(household_id__in=monitored).order_by("visited_on")
-        for household_id, day, findings in visits.values_list("household_id", "visited_on", "findings"):
-            if findings.startswith(texts):
-                days[household_id].append(day)
-        return days
 
     def identified(self, household, risk, reported, confirmed, kind, origin) -> Episode:
         rng = self.rng
