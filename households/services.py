@@ -307,7 +307,11 @@ def household_set_status(
     if not reason.strip():
         errors["reason"] = _("Give the reason for the change.")
     if to_status == HouseholdStatus.EXITED:
-        blockers = exit_blockers(household)
+        # A risk removed (monitored back to exited) was checked by its own conditions: income at or above the
+        # monitoring line, higher than the poverty line, month after month, which a year's income record
+        # written while the household was struck would contradict; its 2W3G items are checked again here.
+        risk_removed = household.status == HouseholdStatus.MONITORED and household.exit_year is not None
+        blockers = _assessment_blockers(household) if risk_removed else exit_blockers(household)
         if blockers:
             errors["to_status"] = [_("The household cannot be marked out of poverty yet."), *blockers]
     if to_status == HouseholdStatus.MONITORED and not monitor_kind:

@@ -258,6 +258,23 @@ def test_removal_returns_an_exited_household_to_exited_keeping_its_exit_year(sta
     assert (household.status, household.exit_year) == (HouseholdStatus.EXITED, 2019)
 
 
+def test_removal_is_signed_off_though_the_year_the_household_was_struck_is_below_the_poverty_line(
+    stable_case, alice, official
+):
+    """The months at or above the monitoring line are the income condition, not the struck year's record."""
+    household = stable_case.household
+    household.status, household.exit_year, household.monitor_kind = HouseholdStatus.MONITORED, 2019, "unstable"
+    household.save()
+    IncomeLineFactory(year=2020, line=5000)
+    IncomeRecordFactory(household=household, year=2020, wage_income=100, household_size=1)
+    start = today() - dt.timedelta(days=7)
+    services.removal_appraise(case=stable_case, on=start, user=alice)
+    services.removal_publicise(case=stable_case, on=start, user=alice)
+    services.removal_sign_off(case=stable_case, on=today(), user=official)
+    household.refresh_from_db()
+    assert (household.status, household.exit_year) == (HouseholdStatus.EXITED, 2019)
+
+
 def test_removal_returns_a_never_poor_household_to_general(stable_case, alice, official):
     household = stable_case.household
     household.status, household.identified_year, household.exit_year = HouseholdStatus.MONITORED, None, None
