@@ -37,6 +37,7 @@ from households.models import (
     TargetHousehold,
     Town,
 )
+from households.models.registry import REGISTERED_POOR_STATUSES
 from households.selectors import income_records_newest_first
 
 audit_log = logging.getLogger("townaid.audit")
@@ -315,6 +316,9 @@ def household_set_status(
         blockers = exit_blockers(household)
         if blockers:
             errors["to_status"] = [_("The household cannot be marked out of poverty yet."), *blockers]
+    if to_status in REGISTERED_POOR_STATUSES and not household.main_cause:
+        # An ordinary rural household (一般农户) has none: said here, on the status, rather than by full_clean below.
+        errors["to_status"] = _("Record the household's main poverty cause (edit the household) before this change.")
     if to_status == HouseholdStatus.MONITORED and not monitor_kind:
         errors["monitor_kind"] = _("Choose the type of monitoring.")
     if errors:

@@ -110,3 +110,22 @@ def test_the_database_refuses_a_registered_poor_household_without_a_cause(dongfe
 
 def test_a_monitored_household_that_was_never_poor_keeps_no_cause(dongfeng):
     HouseholdFactory(village=dongfeng, status=HouseholdStatus.MONITORED, monitor_kind="marginal", main_cause="")
+
+
+def test_an_ordinary_household_cannot_become_poor_without_its_cause(official, dongfeng):
+    import datetime as dt
+
+    from households.services import household_set_status
+
+    household = HouseholdFactory(village=dongfeng, status=HouseholdStatus.GENERAL, main_cause="")
+    with pytest.raises(ValidationError) as raised:
+        household_set_status(
+            household=household,
+            to_status=HouseholdStatus.UNEXITED,
+            changed_on=dt.date(2021, 3, 1),
+            reason="识别为贫困户",
+            user=official,
+        )
+    assert "main poverty cause" in str(raised.value.message_dict["to_status"])
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.GENERAL
