@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
+from django.db import models
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -71,9 +72,28 @@ class UniqueInScopeMixin:
             self.out_of_scope.append(OutOfScopeClash(field=name, household=household))
 
 
+class RegisteredAs(models.TextChoices):
+    """How a new household enters the registry: the status it starts with."""
+
+    POOR = HouseholdStatus.UNEXITED.value, _("Registered poor household")
+    GENERAL = HouseholdStatus.GENERAL.value, _("Ordinary rural household, to be reported for monitoring")
+
+
 class HouseholdForm(UniqueInScopeMixin, VersionedForm):
     unique_in_scope = "number"
     clash_out_of_scope = _("This household number cannot be used here: check it, or ask the town office.")
+    # Asked only of a new household: an edit never changes the status (that is a status change, or a case).
+    registered_as = forms.ChoiceField(
+        label=_("Registered as"),
+        choices=RegisteredAs.choices,
+        initial=RegisteredAs.POOR,
+        required=False,  # left out (an older form, a script): registered poor, as every household was before
+        widget=forms.RadioSelect,
+        help_text=_(
+            "An ordinary rural household is one never registered poor: close to poverty, or struck by a sudden "
+            "hardship. It needs no year identified and no poverty cause; report it for monitoring from its page."
+        ),
+    )
     other_causes = forms.MultipleChoiceField(
         label=_("Other poverty causes"),
         choices=PovertyCause.choices,
@@ -102,6 +122,29 @@ class HouseholdForm(UniqueInScopeMixin, VersionedForm):
         self.fields["village"].queryset = Village.objects.editable_by(user)
         self.fields["group"].queryset = VillagerGroup.objects.editable_by(user).select_related("village")
         self.fields["group"].label_from_instance = lambda g: f"{g.village} · {g.name}"
+        if self.instance.pk is not None:
+            del self.fields["registered_as"]
+        else:
+            self.order_fields(["registered_as"])
+
+    def clean_registered_as(self):
+        return self.cleaned_data.get("registered_as") or RegisteredAs.POOR
+
+    @property
+    def registers_general(self) -> bool:
+        return self.instance.pk is None and self.cleaned_data.get("registered_as") == RegisteredAs.GENERAL
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None and cleaned.get("registered_as"):
+            # Before the model's own checks (_post_clean), which ask a household registered poor for its cause.
+            self.instance.status = cleaned["registered_as"]
+        if self.registers_general and cleaned.get("identified_year"):
+            self.add_error(
+                "identified_year",
+                _("An ordinary rural household was never identified as poor: leave the year blank."),
+            )
+        return cleaned
 
     def clean_identified_year(self):
         # The exit year is not on this form (it is set by a status change); its check must land on a field that is.

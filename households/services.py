@@ -37,6 +37,7 @@ from households.models import (
     TargetHousehold,
     Town,
 )
+from households.models.registry import REGISTERED_POOR_STATUSES
 from households.selectors import income_records_newest_first
 
 audit_log = logging.getLogger("townaid.audit")
@@ -140,13 +141,16 @@ def household_save(
     members: list[MemberWrite],
     version: str = "",
     user,
+    registered_as: str = HouseholdStatus.UNEXITED,
     via: str = AuditEvent.Via.WEB,
 ) -> Household:
     """Write a household and its members together: all of it or none of it.
 
     `household` is the stored household edited, or None for a new one; `values` its fields as the editor
     wrote them; `members` every member the editor saw and any they added. A new household starts as
-    unexited with a first line of status history. The head is saved last so that swapping the head between
+    `registered_as`: unexited (a registered poor household, 建档立卡) or general (an ordinary rural household,
+    一般农户, never registered poor, to be reported for monitoring), with a first line of status history; an
+    edit never changes the status. The head is saved last so that swapping the head between
     two members never trips the one-head constraint halfway through. What changed, members deleted
     included, goes to the audit trail in one insert.
 
@@ -172,7 +176,9 @@ def household_save(
             if write.pk is not None
         ):
             raise concurrency.StaleVersion(current)
-    saved = copy.copy(current) if current else Household(status=HouseholdStatus.UNEXITED)
+    if current is None and registered_as not in (HouseholdStatus.UNEXITED, HouseholdStatus.GENERAL):
+        raise ValidationError(_("A new household is registered as poor or as an ordinary rural household."))
+    saved = copy.copy(current) if current else Household(status=registered_as)
     for name, value in values.items():
         setattr(saved, name, value)
     saved.full_clean()
@@ -314,6 +320,9 @@ def household_set_status(
         blockers = _assessment_blockers(household) if risk_removed else exit_blockers(household)
         if blockers:
             errors["to_status"] = [_("The household cannot be marked out of poverty yet."), *blockers]
+    if to_status in REGISTERED_POOR_STATUSES and not household.main_cause:
+        # An ordinary rural household (一般农户) has none: said here, on the status, rather than by full_clean below.
+        errors["to_status"] = _("Record the household's main poverty cause (edit the household) before this change.")
     if to_status == HouseholdStatus.MONITORED and not monitor_kind:
         errors["monitor_kind"] = _("Choose the type of monitoring.")
     if errors:

@@ -118,6 +118,7 @@ def _household_form(request, household):
                     members=members.writes(),
                     version=form.sent_version(),
                     user=request.user,
+                    **({} if household.pk else {"registered_as": form.cleaned_data["registered_as"]}),
                 )
             except StaleVersion:  # changed since the form was opened: nothing saved, both versions shown
                 conflict = services.household_conflict(household_form=form, member_formset=members)

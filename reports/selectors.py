@@ -290,7 +290,9 @@ def dashboard(*, user, village: Village | None = None, year: int | None = None, 
     """
     today = on or timezone.localdate()
     month = today.replace(day=1)
-    households = Household.objects.visible_to(user)
+    # The registry's figures are those of the households registered poor (建档立卡): an ordinary rural household
+    # (一般农户), registered only to be reported for monitoring, is counted by the monitoring figures alone.
+    households = Household.objects.visible_to(user).exclude(status=HouseholdStatus.GENERAL)
     if village is not None:
         households = households.filter(village=village)
     lines = IncomeLine.objects.in_bulk(field_name="year")

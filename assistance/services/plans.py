@@ -14,7 +14,7 @@ from households.models import Household
 def plan_default_analysis(household: Household) -> str:
     """A starting point for the analysis: the registered causes, which the cadre then writes up."""
     causes = [household.get_main_cause_display(), *household.other_cause_labels()]
-    return "、".join(str(cause) for cause in causes)
+    return "、".join(str(cause) for cause in causes if cause)  # an ordinary rural household may have none
 
 
 PLAN_FIELDS = ("year", "cause_analysis", "goal")  # what an editor writes; the author is the service's

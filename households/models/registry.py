@@ -47,6 +47,10 @@ from households.querysets import (
     HouseholdQuerySet,
 )
 
+# The statuses of a household registered poor (建档立卡), which always has a main poverty cause. A monitored or
+# closed household may have come from an ordinary rural household (一般农户), which has none.
+REGISTERED_POOR_STATUSES = (HouseholdStatus.UNEXITED, HouseholdStatus.EXITED)
+
 
 class Household(models.Model):
     number = models.CharField(_("household number"), max_length=32, unique=True)
@@ -79,7 +83,8 @@ class Household(models.Model):
     attribute = models.CharField(
         _("household attribute"), max_length=20, choices=Attribute.choices, default=Attribute.ORDINARY
     )
-    main_cause = models.CharField(_("main poverty cause"), max_length=20, choices=PovertyCause.choices)
+    # Blank only on a household never registered poor (一般农户), or one that came to monitoring from there.
+    main_cause = models.CharField(_("main poverty cause"), max_length=20, choices=PovertyCause.choices, blank=True)
     # A short list of PovertyCause values; a JSON list keeps it one row and works
     # on SQLite and PostgreSQL alike. Filtering happens on main_cause.
     other_causes = models.JSONField(_("other poverty causes"), default=list, blank=True)
@@ -133,6 +138,10 @@ class Household(models.Model):
                 condition=Q(exit_year__isnull=True) | Q(exit_year__range=(FIRST_REGISTRY_YEAR, LAST_PLAUSIBLE_YEAR)),
                 name="exit_year_plausible",
             ),
+            models.CheckConstraint(
+                condition=~Q(status__in=REGISTERED_POOR_STATUSES) | ~Q(main_cause=""),
+                name="registered_poor_household_has_main_cause",
+            ),
         ]
 
     def __str__(self):
@@ -150,6 +159,8 @@ class Household(models.Model):
         unknown = set(self.other_causes or []) - set(PovertyCause.values)
         if unknown:
             errors["other_causes"] = _("Unknown poverty causes: %(causes)s.") % {"causes": ", ".join(sorted(unknown))}
+        if self.status in REGISTERED_POOR_STATUSES and not self.main_cause:
+            errors["main_cause"] = _("A household registered as poor needs its main poverty cause.")
         if self.exit_year and self.identified_year and self.exit_year < self.identified_year:
             errors["exit_year"] = _("A household cannot leave poverty before it was identified as poor.")
         if errors:

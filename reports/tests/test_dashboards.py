@@ -599,3 +599,60 @@ def test_figures_are_cached_per_language(client, official, dongfeng_household, d
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(reverse("reports:town")).text
     assert "No 2W3G assessment has been recorded." in page
+
+
+# ---------------------------------------------------------------- ordinary rural households (一般农户)
+
+
+def _ordinary_household(village, helper):
+    """A household never registered poor, with all a poor one has: members, a failing 2W3G item, income below
+    the line, a responsible person, a first line of status history."""
+    household = HouseholdFactory(village=village, status=HouseholdStatus.GENERAL, main_cause="", identified_year=None)
+    MemberFactory(household=household)
+    household.latest_assessment = AssessmentFactory(household=household, water_ok=False)
+    household.save(update_fields=["latest_assessment"])
+    IncomeRecordFactory(household=household, household_size=2, wage_income=LINE)
+    AssignmentFactory(household=household, person=helper)
+    record_status(household, HouseholdStatus.GENERAL, IDENTIFIED_ON)
+    return household
+
+
+def _figures(board) -> tuple:
+    return (
+        board.villages,
+        board.total,
+        board.people_unexited,
+        board.items,
+        board.not_assessed,
+        board.failing_households,
+        board.remaining,
+        board.income,
+        board.classes,
+        board.exits_by_year,
+        board.target,
+        board.monitoring,
+    )
+
+
+def test_an_ordinary_rural_household_changes_no_figure_of_the_registered_poor(town_data, official, dongfeng, helper):
+    before = _figures(selectors.dashboard(user=official))
+    _ordinary_household(dongfeng, helper)
+    assert _figures(selectors.dashboard(user=official)) == before
+
+
+def test_an_ordinary_rural_household_changes_no_figure_of_the_village_dashboard(town_data, alice, dongfeng, helper):
+    before = _figures(selectors.dashboard(user=alice, village=dongfeng))
+    _ordinary_household(dongfeng, helper)
+    assert _figures(selectors.dashboard(user=alice, village=dongfeng)) == before
+
+
+def test_the_dashboards_run_the_same_queries_with_an_ordinary_household(
+    client, official, alice, dongfeng, helper, django_assert_num_queries, town_data
+):
+    _ordinary_household(dongfeng, helper)
+    client.force_login(official)
+    with django_assert_num_queries(TOWN_DASHBOARD_QUERIES):
+        assert client.get(reverse("reports:town")).status_code == 200
+    client.force_login(alice)
+    with django_assert_num_queries(VILLAGE_DASHBOARD_QUERIES):
+        assert client.get(reverse("reports:village", args=[dongfeng.pk])).status_code == 200
