@@ -37,7 +37,7 @@ def test_a_cadre_registers_a_family_adding_a_second_member_and_correcting_a_typo
     log_in(phone, "alice")
     phone.goto("/households/")
 
-    phone.click("text=新增贫困户")
+    phone.click("text=新增农户")
     phone.fill("#id_number", "3403210019990001")
     phone.select_option("#id_village", label="东风村")
     phone.select_option("#id_main_cause", value="illness")
