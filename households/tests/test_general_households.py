@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import translation
 
 from households.choices import HouseholdStatus, Relation
 from households.models import Household, StatusChange
@@ -118,7 +119,7 @@ def test_an_ordinary_household_cannot_become_poor_without_its_cause(official, do
     from households.services import household_set_status
 
     household = HouseholdFactory(village=dongfeng, status=HouseholdStatus.GENERAL, main_cause="")
-    with pytest.raises(ValidationError) as raised:
+    with pytest.raises(ValidationError) as raised, translation.override("en"):
         household_set_status(
             household=household,
             to_status=HouseholdStatus.UNEXITED,
