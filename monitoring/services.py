@@ -139,6 +139,43 @@ def _check_step(
     return errors
 
 
+def _take_step(
+    case: MonitoringCase,
+    *,
+    on: dt.date,
+    after: dt.date | None,
+    states,
+    allowed: bool,
+    user,
+    via: str,
+    changes: dict,
+    errors: dict | None = None,
+    conditions=None,
+    reason: str = "",
+) -> MonitoringCase:
+    """Take one step of a locked case: check who, from which state and when (and `conditions`, a function of
+    the case giving more errors, once those hold), then write `changes` and audit them; nothing on a refusal."""
+    errors = {**_check_step(case, on=on, after=after, states=states, allowed=allowed), **(errors or {})}
+    if not errors and conditions is not None:
+        errors = conditions(case)
+    if errors:
+        raise ValidationError(errors)
+    before = copy.copy(case)
+    for name, value in changes.items():
+        setattr(case, name, value)
+    return _save_step(case, before, user=user, via=via, on=on, reason=reason)
+
+
+def _removable(on: dt.date):
+    """The removal conditions as a step's errors: none when the risk may be removed on `on`."""
+
+    def conditions(case: MonitoringCase) -> dict:
+        blockers = removal_blockers(case, on)
+        return {"__all__": [_("The risk cannot be removed yet."), *blockers]} if blockers else {}
+
+    return conditions
+
+
 def _save_step(case: MonitoringCase, before: MonitoringCase, *, user, via: str, on: dt.date, reason: str = ""):
     case.full_clean(exclude=ACTOR_FIELDS)
     case.save()
@@ -155,36 +192,32 @@ def _save_step(case: MonitoringCase, before: MonitoringCase, *, user, via: str, 
 def case_verify(*, case: MonitoringCase, on: dt.date, user, via: str = AuditEvent.Via.WEB) -> MonitoringCase:
     """The village has verified the household's situation (村级核实): the town reviews it next."""
     case = _locked(case)
-    errors = _check_step(
+    return _take_step(
         case,
         on=on,
         after=case.reported_on,
         states=[CaseState.CANDIDATE],
         allowed=may_act_for_village(user, case.household),
+        user=user,
+        via=via,
+        changes={"state": CaseState.VERIFIED, "verified_on": on, "verified_by": user},
     )
-    if errors:
-        raise ValidationError(errors)
-    before = copy.copy(case)
-    case.state, case.verified_on, case.verified_by = CaseState.VERIFIED, on, user
-    return _save_step(case, before, user=user, via=via, on=on)
 
 
 @transaction.atomic
 def case_review(*, case: MonitoringCase, on: dt.date, user, via: str = AuditEvent.Via.WEB) -> MonitoringCase:
     """The town has reviewed the village's verification (乡镇审核): the county confirms it next."""
     case = _locked(case)
-    errors = _check_step(
+    return _take_step(
         case,
         on=on,
         after=case.verified_on,
         states=[CaseState.VERIFIED],
         allowed=may_act_for_town(user, case.household),
+        user=user,
+        via=via,
+        changes={"state": CaseState.REVIEWED, "reviewed_on": on, "reviewed_by": user},
     )
-    if errors:
-        raise ValidationError(errors)
-    before = copy.copy(case)
-    case.state, case.reviewed_on, case.reviewed_by = CaseState.REVIEWED, on, user
-    return _save_step(case, before, user=user, via=via, on=on)
 
 
 @transaction.atomic
@@ -194,18 +227,16 @@ def case_confirm(*, case: MonitoringCase, on: dt.date, user, via: str = AuditEve
     The household becomes monitored, with the case's kind, through household_set_status (its history kept).
     """
     case = _locked(case)
-    errors = _check_step(
+    case = _take_step(
         case,
         on=on,
         after=case.reviewed_on,
         states=[CaseState.REVIEWED],
         allowed=may_act_for_town(user, case.household),
+        user=user,
+        via=via,
+        changes={"state": CaseState.IDENTIFIED, "confirmed_on": on, "confirmed_by": user},
     )
-    if errors:
-        raise ValidationError(errors)
-    before = copy.copy(case)
-    case.state, case.confirmed_on, case.confirmed_by = CaseState.IDENTIFIED, on, user
-    _save_step(case, before, user=user, via=via, on=on)
     household = case.household
     # Already monitored (an earlier kind kept): household_set_status refuses a status a household already has.
     if household.status != HouseholdStatus.MONITORED:
@@ -228,17 +259,18 @@ def case_dismiss(
 ) -> MonitoringCase:
     """The village or the town found the household not at risk: the case closes without identification."""
     case = _locked(case)
-    after = case.reviewed_on or case.verified_on or case.reported_on
-    errors = _check_step(
-        case, on=on, after=after, states=IDENTIFYING_STATES, allowed=may_act_for_village(user, case.household)
+    return _take_step(
+        case,
+        on=on,
+        after=case.reviewed_on or case.verified_on or case.reported_on,
+        states=IDENTIFYING_STATES,
+        allowed=may_act_for_village(user, case.household),
+        user=user,
+        via=via,
+        changes={"state": CaseState.DISMISSED, "dismissed_on": on, "dismissal_reason": reason.strip()},
+        errors={} if reason.strip() else {"reason": _("Say why the household is not at risk.")},
+        reason=reason.strip(),
     )
-    if not reason.strip():
-        errors["reason"] = _("Say why the household is not at risk.")
-    if errors:
-        raise ValidationError(errors)
-    before = copy.copy(case)
-    case.state, case.dismissed_on, case.dismissal_reason = CaseState.DISMISSED, on, reason.strip()
-    return _save_step(case, before, user=user, via=via, on=on, reason=reason.strip())
 
 
 # ---------------------------------------------------------------- help and follow-up
@@ -341,40 +373,33 @@ def removal_blockers(case: MonitoringCase, on: dt.date | None = None) -> list[st
 def removal_appraise(*, case: MonitoringCase, on: dt.date, user, via: str = AuditEvent.Via.WEB) -> MonitoringCase:
     """The village has appraised the household as stable (村级评议): refused while a condition fails."""
     case = _locked(case)
-    errors = _check_step(
+    return _take_step(
         case,
         on=on,
         after=case.confirmed_on,
         states=[CaseState.IDENTIFIED],
         allowed=may_act_for_village(user, case.household),
+        user=user,
+        via=via,
+        changes={"state": CaseState.REMOVAL_APPRAISED, "removal_appraised_on": on},
+        conditions=_removable(on),
     )
-    if not errors:
-        blockers = removal_blockers(case, on)
-        if blockers:
-            errors["__all__"] = [_("The risk cannot be removed yet."), *blockers]
-    if errors:
-        raise ValidationError(errors)
-    before = copy.copy(case)
-    case.state, case.removal_appraised_on = CaseState.REMOVAL_APPRAISED, on
-    return _save_step(case, before, user=user, via=via, on=on)
 
 
 @transaction.atomic
 def removal_publicise(*, case: MonitoringCase, on: dt.date, user, via: str = AuditEvent.Via.WEB) -> MonitoringCase:
     """The village publicises the removal (公示) from `on`; the sign-off waits the publicity days."""
     case = _locked(case)
-    errors = _check_step(
+    return _take_step(
         case,
         on=on,
         after=case.removal_appraised_on,
         states=[CaseState.REMOVAL_APPRAISED],
         allowed=may_act_for_village(user, case.household),
+        user=user,
+        via=via,
+        changes={"state": CaseState.REMOVAL_PUBLICISED, "removal_publicised_on": on},
     )
-    if errors:
-        raise ValidationError(errors)
-    before = copy.copy(case)
-    case.state, case.removal_publicised_on = CaseState.REMOVAL_PUBLICISED, on
-    return _save_step(case, before, user=user, via=via, on=on)
 
 
 def publicity_ends(case: MonitoringCase) -> dt.date | None:
@@ -392,27 +417,27 @@ def removal_sign_off(*, case: MonitoringCase, on: dt.date, user, via: str = Audi
     rural household if it never was poor; it stays in the registry and can be reported again.
     """
     case = _locked(case)
-    errors = _check_step(
+
+    def publicised_and_removable(case: MonitoringCase) -> dict:
+        ends = publicity_ends(case)
+        if ends is not None and on < ends:
+            return {
+                "on": _("The publicity runs until %(date)s: the removal can be signed off from that day.")
+                % {"date": f"{ends:%Y-%m-%d}"}
+            }
+        return _removable(on)(case)
+
+    case = _take_step(
         case,
         on=on,
         after=case.removal_publicised_on,
         states=[CaseState.REMOVAL_PUBLICISED],
         allowed=may_act_for_town(user, case.household),
+        user=user,
+        via=via,
+        changes={"state": CaseState.RISK_REMOVED, "removed_on": on, "removed_by": user},
+        conditions=publicised_and_removable,
     )
-    ends = publicity_ends(case)
-    if not errors and ends is not None and on < ends:
-        errors["on"] = _("The publicity runs until %(date)s: the removal can be signed off from that day.") % {
-            "date": f"{ends:%Y-%m-%d}"
-        }
-    if not errors:
-        blockers = removal_blockers(case, on)
-        if blockers:
-            errors["__all__"] = [_("The risk cannot be removed yet."), *blockers]
-    if errors:
-        raise ValidationError(errors)
-    before = copy.copy(case)
-    case.state, case.removed_on, case.removed_by = CaseState.RISK_REMOVED, on, user
-    _save_step(case, before, user=user, via=via, on=on)
     household = case.household
     if household.status == HouseholdStatus.MONITORED:
         household_set_status(
