@@ -26,7 +26,7 @@ from audit.models import AuditEvent
 from common.documents import CheckedDocument
 from households.choices import HouseholdStatus
 from households.models import ExitProcedure, ExitStep, ExitStepRecord, Household, Member, StepLevel, Village
-from households.selectors import head_name
+from households.selectors import head_name, may_act
 from households.services import exit_blockers, household_set_status
 
 Outcome = ExitStepRecord.Outcome
@@ -48,11 +48,7 @@ def may_record(user, household: Household, step: ExitStep | None) -> bool:
 
 
 def _check_may_record(user, household: Household, step: ExitStep) -> None:
-    if step.level == StepLevel.VILLAGE:
-        allowed = Household.objects.editable_by(user).filter(pk=household.pk).exists()
-    else:
-        allowed = Household.objects.status_changeable_by(user).filter(pk=household.pk).exists()
-    if not allowed:
+    if not may_act(user, household, town=step.level != StepLevel.VILLAGE):
         if step.level == StepLevel.VILLAGE:
             raise PermissionDenied(
                 _("Only the village's cadres or the town may record the step “%(step)s”.") % {"step": step.label}

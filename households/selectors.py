@@ -66,6 +66,16 @@ def head_name(household: str = "pk") -> Subquery:
     return Subquery(heads.values("name")[:1])
 
 
+def may_act(user, household, *, town: bool) -> bool:
+    """Whether `user` may take a step of a procedure for the household (the exit procedure, a monitoring case).
+
+    A village step: whoever may edit the household (its village's cadres, its town's officials, administrators).
+    A town or county step: whoever may change its status (its town's officials, administrators).
+    """
+    households = Household.objects.status_changeable_by(user) if town else Household.objects.editable_by(user)
+    return households.filter(pk=household.pk).exists()
+
+
 def household_find(*, user, text: str, limit: int):
     """The households in `user`'s scope that `text` names, at most `limit`, the one with that very number first.
 

@@ -264,7 +264,7 @@ def exit_blockers(household: Household, *, lines: dict[int, IncomeLine] | None =
     line, and every item of its latest 2W3G assessment must pass. `lines` (from
     income_lines) spares a query when the caller has them already.
     """
-    return [*_income_blockers(household, lines), *_assessment_blockers(household)]
+    return [*_income_blockers(household, lines), *assessment_blockers(household)]
 
 
 def _income_blockers(household: Household, lines: dict[int, IncomeLine] | None) -> list[str]:
@@ -283,7 +283,7 @@ def _income_blockers(household: Household, lines: dict[int, IncomeLine] | None) 
     return []
 
 
-def _assessment_blockers(household: Household) -> list[str]:
+def assessment_blockers(household: Household) -> list[str]:
     latest = household.latest_assessment
     if latest is None:
         return [_("No 2W3G assessment has been recorded.")]
@@ -317,7 +317,7 @@ def household_set_status(
         # monitoring line, higher than the poverty line, month after month, which a year's income record
         # written while the household was struck would contradict; its 2W3G items are checked again here.
         risk_removed = household.status == HouseholdStatus.MONITORED and household.exit_year is not None
-        blockers = _assessment_blockers(household) if risk_removed else exit_blockers(household)
+        blockers = assessment_blockers(household) if risk_removed else exit_blockers(household)
         if blockers:
             errors["to_status"] = [_("The household cannot be marked out of poverty yet."), *blockers]
     if to_status in REGISTERED_POOR_STATUSES and not household.main_cause:

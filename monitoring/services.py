@@ -17,7 +17,8 @@ from audit.models import AuditEvent
 from households.choices import HouseholdStatus, MonitoringRisk, MonitorKind
 from households.classification import drop_percent, fell_sharply, per_capita, yuan
 from households.models import Household, IncomeLine, IncomeRecord
-from households.services import _assessment_blockers, household_set_status
+from households.selectors import may_act
+from households.services import assessment_blockers, household_set_status
 from monitoring import warnings as warning_lists
 from monitoring.models import (
     HELPED_STATES,
@@ -109,12 +110,12 @@ def case_report(
 
 def may_act_for_village(user, household: Household) -> bool:
     """The village's steps (verify, dismiss, appraise and publicise a removal): whoever may edit the household."""
-    return Household.objects.editable_by(user).filter(pk=household.pk).exists()
+    return may_act(user, household, town=False)
 
 
 def may_act_for_town(user, household: Household) -> bool:
     """The town's and the county's steps: officials of its town and administrators."""
-    return user.scope.can_change_status and Household.objects.visible_to(user).filter(pk=household.pk).exists()
+    return may_act(user, household, town=True)
 
 
 def _locked(case: MonitoringCase) -> MonitoringCase:
@@ -366,7 +367,7 @@ def removal_blockers(case: MonitoringCase, on: dt.date | None = None) -> list[st
                 % {"run": run, "needed": needed}
             )
             blockers.extend(problems)
-    return [*blockers, *_assessment_blockers(case.household)]
+    return [*blockers, *assessment_blockers(case.household)]
 
 
 @transaction.atomic

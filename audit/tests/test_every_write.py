@@ -424,6 +424,7 @@ EXEMPT: dict[str, str] = {
         "the first status line of a new household, written with it: the household's CREATED event holds its status"
     ),
     "households.services.exit_blockers": READS,
+    "households.services.assessment_blockers": READS,
     "households.services.classification_suggest": READS,
     "households.services.target_cohort": READS,
     "households.services.target_refusal": READS,
