@@ -41,3 +41,36 @@ def insert_new(model: type[models.Model], rows: Iterable[models.Model], *, batch
             )
             inserted.extend(pk for (pk,) in cursor.fetchall())
     return inserted
+
+
+def insert_selected(model: type[models.Model], rows: models.QuerySet, columns: dict[str, object]) -> int:
+    """INSERT … SELECT … ON CONFLICT DO NOTHING: the rows of a query inserted in one statement; how many it inserted.
+
+    For jobs that raise a row per household of the county: the rows never come to Python, so their number
+    costs no memory here, and the database makes them faster than model instances could be made. `columns`
+    maps a field's attname to an expression over `rows` (F, Subquery, an annotation's name as F) or to a
+    constant; fields left out get their default. As with insert_new, a unique conflict skips the row, any
+    other refusal fails, and the count is this statement's own: a concurrent run's rows are not in it.
+    """
+    connection = connections[rows.db]
+    if connection.vendor not in ("postgresql", "sqlite"):
+        raise NotImplementedError(f"insert_selected speaks PostgreSQL and SQLite, not {connection.vendor}")
+    quote = connection.ops.quote_name
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    unknown = set(columns) - {field.attname for field in fields}
+    if unknown:
+        raise ValueError(f"{model._meta.label} has no fields {sorted(unknown)}")
+    selected = {}
+    for field in fields:
+        value = columns[field.attname] if field.attname in columns else field.get_default()
+        if not hasattr(value, "resolve_expression"):
+            value = models.Value(value, output_field=field)
+        selected[f"inserted_{field.attname}"] = value  # aliases of their own: no clash with the query's fields
+    sql, params = rows.order_by().values(**selected).query.sql_with_params()
+    if connection.vendor == "sqlite":
+        # SQLite reads the ON of ON CONFLICT after a bare FROM as a join's ON: a WHERE ends the SELECT.
+        sql = f"SELECT * FROM ({sql}) WHERE true"
+    target = ", ".join(quote(field.column) for field in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({target}) {sql} ON CONFLICT DO NOTHING", params)
+        return cursor.rowcount

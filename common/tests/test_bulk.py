@@ -1,4 +1,4 @@
-"""insert_new: the rows a unique constraint lets in are inserted and named; nothing else is hidden."""
+"""insert_new and insert_selected: the rows a unique constraint lets in are inserted and counted; nothing else is hidden."""
 
 import datetime as dt
 
@@ -6,7 +6,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from common.bulk import insert_new
+from django.db.models import F
+
+from common.bulk import insert_new, insert_selected
+from households.models import Household
 from households.tests.factories import HouseholdFactory
 from visits.models import FlagKind, VisitFlag, VisitRule
 
@@ -39,3 +42,39 @@ def test_a_row_that_breaks_a_check_still_fails_rather_than_being_skipped(dongfen
     backwards = flag(HouseholdFactory(village=dongfeng), period_end=dt.date(2020, 1, 31))
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_new(VisitFlag, [backwards])
+
+
+def flags_of(**columns) -> dict:
+    rule = VisitRule.objects.first()
+    return {
+        "household_id": F("pk"),
+        "rule_id": rule.pk,
+        **FEBRUARY,
+        "kind": FlagKind.OVERDUE,
+        "raised_at": timezone.now(),
+        **columns,
+    }
+
+
+def test_insert_selected_inserts_a_row_per_selected_row_and_counts_only_those_it_inserted(dongfeng):
+    there, *new = [HouseholdFactory(village=dongfeng) for _ in range(3)]
+    kept = flag(there, notified_kind=FlagKind.OVERDUE)
+    kept.save()
+    households = Household.objects.filter(village=dongfeng)
+    assert insert_selected(VisitFlag, households, flags_of()) == 2
+    assert set(VisitFlag.objects.values_list("household", flat=True)) == {there.pk, *(h.pk for h in new)}
+    assert VisitFlag.objects.get(household=there).notified_kind == FlagKind.OVERDUE  # untouched
+    assert VisitFlag.objects.get(household=new[0]).notified_kind == ""  # a field left out gets its default
+    assert insert_selected(VisitFlag, households, flags_of()) == 0
+
+
+def test_insert_selected_still_fails_on_a_row_that_breaks_a_check(dongfeng):
+    HouseholdFactory(village=dongfeng)
+    households = Household.objects.filter(village=dongfeng)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_selected(VisitFlag, households, flags_of(period_end=dt.date(2020, 1, 31)))
+
+
+def test_insert_selected_refuses_a_field_the_model_does_not_have(dongfeng):
+    with pytest.raises(ValueError, match="colour"):
+        insert_selected(VisitFlag, Household.objects.all(), {"colour": "red"})
