@@ -27,25 +27,32 @@ class Message:
 
 
 def notify(messages: list[Message]) -> None:
-    """Put messages in the recipients' inboxes now, and e-mail those with an address once the transaction commits."""
-    Notification.objects.bulk_create(
+    """Put messages in the recipients' inboxes now, and e-mail those with an address once the transaction commits.
+
+    What waits for the commit is the notifications' keys, not their text: a nightly job that writes a
+    county's messages a batch at a time does not hold every body in memory until it commits.
+    """
+    created = Notification.objects.bulk_create(
         Notification(recipient=m.recipient, subject=m.subject, body=m.body, url=m.url) for m in messages
     )
-    mails = [
-        (m.subject, f"{m.body}\n\n{m.url}".strip(), settings.DEFAULT_FROM_EMAIL, [m.recipient.email])
-        for m in messages
-        if m.recipient.email
-    ]
-    if mails:
-        transaction.on_commit(lambda: _send(mails))
+    mailed = [note.pk for note, m in zip(created, messages, strict=True) if m.recipient.email]
+    if mailed:
+        transaction.on_commit(lambda: _send(mailed))
 
 
-def _send(mails) -> None:
+def _send(pks: list[int], *, batch_size: int = 500) -> None:
     # The inbox already holds every message; a mail server that is down must not undo the job that raised them.
     try:
-        send_mass_mail(mails)
+        for start in range(0, len(pks), batch_size):
+            notes = Notification.objects.filter(pk__in=pks[start : start + batch_size]).select_related("recipient")
+            send_mass_mail(
+                [
+                    (n.subject, f"{n.body}\n\n{n.url}".strip(), settings.DEFAULT_FROM_EMAIL, [n.recipient.email])
+                    for n in notes.order_by("pk")
+                ]
+            )
     except Exception:
-        log.exception("could not send %d notification e-mails", len(mails))
+        log.exception("could not send %d notification e-mails", len(pks))
 
 
 def notify_flags_once(
