@@ -4,21 +4,22 @@ import copy
 import datetime as dt
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from accounts.models import Role, User
-from accounts.services import Message, notify_flags_once
+from accounts.services import Message, notify
 from audit import trail
 from audit.models import AuditEvent
-from common.bulk import insert_new
+from common.bulk import insert_selected
 from households.choices import AssessmentItem
 from households.models import Assessment, Assignment, Household
 from households.selectors import head_name
@@ -465,20 +466,18 @@ def visits_flag(*, on: dt.date | None = None) -> FlagRun:
 
 
 def _raise(rule: VisitRule, period: Period, kind: str, now, on: dt.date) -> int:
-    rows = rule.owed(period, on=on).exclude(rule.visited(period)).values_list("pk", "visitor_id")
-    flags = [
-        VisitFlag(
-            household_id=household_id,
-            rule=rule,
-            period_start=period.start,
-            period_end=period.end,
-            visitor_id=visitor_id,
-            kind=kind,
-            raised_at=now,
-        )
-        for household_id, visitor_id in rows.iterator(chunk_size=BATCH_SIZE)
-    ]
-    return len(insert_new(VisitFlag, flags, batch_size=BATCH_SIZE))
+    """One INSERT … SELECT: a county's 100,000 new flags never pass through Python."""
+    owed = rule.owed(period, on=on).exclude(rule.visited(period))
+    columns = {
+        "household_id": F("pk"),
+        "rule_id": rule.pk,
+        "period_start": period.start,
+        "period_end": period.end,
+        "visitor_id": F("visitor_id"),
+        "kind": kind,
+        "raised_at": now,
+    }
+    return insert_selected(VisitFlag, owed, columns)
 
 
 def _escalate(rule: VisitRule, *, before: dt.date) -> int:
@@ -509,46 +508,131 @@ def _clear_answered(rule: VisitRule, now) -> int:
 
 
 def _notify_unnotified() -> int:
-    """Tell each flag's visitor and the village's cadres, once per flag and kind."""
-    flags = list(
+    """Tell each flag's visitor and the village's cadres, once per flag and kind, in one message each.
+
+    In bounded memory whatever the number of flags: the flags are claimed by their keys alone (locked, so
+    that a run at the same time skips them), then read BATCH_SIZE at a time as plain rows; what is kept
+    of each flag until every one has been read is its line of text, once, shared by its recipients'
+    messages, which are then written BATCH_SIZE recipients at a time.
+    """
+    batch_size = BATCH_SIZE
+    claimed = _claim_unnotified()
+    if not claimed:
+        return 0
+    cadres = _cadres_of()
+    inboxes: dict[int, _Inbox] = defaultdict(_Inbox)
+    with override(settings.LANGUAGE_CODE):
+        labels = _Labels()
+        for start in range(0, len(claimed), batch_size):
+            for flag in _flag_rows(claimed[start : start + batch_size]):
+                line = labels.line(flag)
+                for person in {flag.visitor_id, *cadres.get(flag.village_id, ())} - {None}:
+                    inboxes[person].add(flag.kind, line)
+        people, url = list(inboxes), reverse("visits:due")
+        for start in range(0, len(people), batch_size):
+            recipients = User.objects.in_bulk(people[start : start + batch_size])
+            notify([_message(recipients[pk], inboxes.pop(pk), url) for pk in people[start : start + batch_size]])
+    return len(claimed)
+
+
+def _claim_unnotified() -> list[int]:
+    """Mark the open flags not yet notified in their kind as notified, and name them, in one statement.
+
+    Their rows stay locked until the job commits the messages written for them, so a run at the same
+    time skips them (SKIP LOCKED) rather than telling anyone twice; a run killed before it commits
+    leaves them as they were, for the next. (SQLite has one writer at a time and no row locks.)
+    """
+    unnotified = (
         VisitFlag.objects.open()
         .exclude(notified_kind=F("kind"))
-        .select_related("household__village", "rule", "visitor")
-        .annotate(head_name=head_name("household"))
         .select_for_update(of=("self",), skip_locked=True)
+        .order_by()
+        .values("pk")
+    )
+    select, params = unnotified.query.sql_with_params()
+    quote, column = connection.ops.quote_name, lambda name: VisitFlag._meta.get_field(name).column
+    table, pk, kind, notified = quote(VisitFlag._meta.db_table), column("id"), column("kind"), column("notified_kind")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {quote(notified)} = {quote(kind)} WHERE {quote(pk)} IN ({select}) "
+            f"RETURNING {quote(pk)}",
+            params,
+        )
+        return sorted(pk for (pk,) in cursor.fetchall())
+
+
+@dataclass
+class _Inbox:
+    overdue: int = 0
+    lines: list[str] = field(default_factory=list)
+
+    def add(self, kind: str, line: str) -> None:
+        self.overdue += kind == FlagKind.OVERDUE
+        self.lines.append(line)
+
+
+@dataclass(frozen=True)
+class _FlagRow:
+    kind: str
+    visitor_id: int | None
+    village_id: int
+    village: str
+    number: str
+    head_name: str | None
+    role: str
+    period_start: dt.date
+    period_end: dt.date
+
+
+def _flag_rows(pks: list[int]):
+    rows = (
+        VisitFlag.objects.filter(pk__in=pks)
         .order_by("pk")
+        .values_list(
+            "kind",
+            "visitor_id",
+            "household__village_id",
+            "household__village__name",
+            "household__number",
+            head_name("household"),
+            "rule__visitor_role",
+            "period_start",
+            "period_end",
+        )
     )
-    if not flags:
-        return 0
-    cadres = _cadres_of({flag.household.village_id for flag in flags})
-    return notify_flags_once(
-        flags, recipients=lambda flag: [flag.visitor, *cadres.get(flag.household.village_id, [])], message=_message
-    )
+    return (_FlagRow(*row) for row in rows)
 
 
-def _cadres_of(village_ids) -> dict[int, list[User]]:
-    cadres: dict[int, list[User]] = defaultdict(list)
-    through = User.villages.through.objects.filter(
-        village_id__in=village_ids, user__role=Role.CADRE, user__is_active=True
-    ).select_related("user")
-    for link in through:
-        cadres[link.village_id].append(link.user)
+def _cadres_of() -> dict[int, list[int]]:
+    """The active cadres of each village, by id: a few per village, read once for the whole county."""
+    cadres: dict[int, list[int]] = defaultdict(list)
+    through = User.villages.through.objects.filter(user__role=Role.CADRE, user__is_active=True)
+    for village_id, user_id in through.values_list("village_id", "user_id").order_by("user_id"):
+        cadres[village_id].append(user_id)
     return cadres
 
 
-def _message(person: User, flags: list[VisitFlag]) -> Message:
-    overdue = sum(1 for f in flags if f.kind == FlagKind.OVERDUE)
+class _Labels:
+    """The words of a flag's line, translated once per run rather than once per flag."""
+
+    def __init__(self):
+        self.kinds = {kind: str(label) for kind, label in FlagKind.choices}
+        self.roles = {role: str(label) for role, label in VisitorRole.choices}
+
+    def line(self, flag: _FlagRow) -> str:
+        # Each household by its head's name first, as people know it, then its number.
+        return (
+            f"{self.kinds[flag.kind]}: {_named(flag.head_name, flag.number)} {flag.village} · "
+            f"{self.roles[flag.role]} · {flag.period_start:%Y-%m-%d} – {flag.period_end:%Y-%m-%d}"
+        )
+
+
+def _message(person: User, inbox: _Inbox, url: str) -> Message:
     subject = _("Visits to log: %(overdue)d overdue, %(soon)d due soon") % {
-        "overdue": overdue,
-        "soon": len(flags) - overdue,
+        "overdue": inbox.overdue,
+        "soon": len(inbox.lines) - inbox.overdue,
     }
-    # Each household by its head's name first, as people know it, then its number.
-    lines = [
-        f"{flag.get_kind_display()}: {_named(flag.head_name, flag.household.number)} {flag.household.village} · "
-        f"{flag.rule.get_visitor_role_display()} · {flag.period_start:%Y-%m-%d} – {flag.period_end:%Y-%m-%d}"
-        for flag in flags
-    ]
-    return Message(recipient=person, subject=subject, body="\n".join(lines), url=reverse("visits:due"))
+    return Message(recipient=person, subject=subject, body="\n".join(inbox.lines), url=url)
 
 
 def _named(head: str | None, number: str) -> str:

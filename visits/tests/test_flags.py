@@ -149,6 +149,33 @@ def test_a_notification_names_each_household_by_its_head_then_its_number(dongfen
     assert f": 张三 {household.number} 东风村 · " in note.body
 
 
+def test_flags_read_and_notified_in_batches_smaller_than_the_run_give_each_person_the_same_one_message(
+    dongfeng, helper, alice, monkeypatch
+):
+    for _ in range(5):
+        household = HouseholdFactory(village=dongfeng, registered_on=dt.date(2019, 1, 1))
+        AssignmentFactory(household=household, person=helper, role=AssignmentRole.RESPONSIBLE)
+        AssignmentFactory(household=household, person=alice, role=AssignmentRole.CONTACT)
+    cadre = UserFactory(role=Role.CADRE, villages=[dongfeng])
+
+    def notifications_of_a_run():
+        Notification.objects.all().delete()
+        VisitFlag.objects.update(notified_kind="")
+        run = visits_flag(on=MARCH_20)
+        return run, sorted(Notification.objects.values_list("recipient__username", "subject", "body"))
+
+    unbatched_run, unbatched = notifications_of_a_run()
+    monkeypatch.setattr("visits.services.BATCH_SIZE", 3)  # 20 flags, 3 recipients: a last batch part full
+    batched_run, batched = notifications_of_a_run()
+
+    assert batched == unbatched
+    assert batched_run.notified == unbatched_run.notified == VisitFlag.objects.count() == 5 * 2 * 2
+    assert [username for username, *_ in batched] == sorted(["alice", "helper", cadre.username])  # one each
+    cadres_lines = Notification.objects.get(recipient=cadre).body.splitlines()
+    assert len(cadres_lines) == 20  # every flag of the village, overdue and due soon, once
+    assert set(VisitFlag.objects.values_list("notified_kind", flat=True)) == set(FlagKind.values)
+
+
 def test_escalation_notifies_again_once(household):
     visits_flag(on=MARCH_20)
     due_soon_notes = Notification.objects.count()
