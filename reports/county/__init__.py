@@ -76,7 +76,7 @@ def seed(*, options: Options, say: Callable[[str], None] = print, use_copy: bool
     def report(label: str, written: Written) -> None:
         say(f"  {label:<36} {written.rows:>11,} rows {written.seconds:8.1f} s")
 
-    writer = Writer(now=now, batch_size=options.batch_size, report=report)
+    writer = Writer(now=now, batch_size=options.batch_size, report=report, say=say)
     if use_copy is not None:
         writer.use_copy = use_copy
     county = County(options=options, writer=writer, today=timezone.localdate(), now=now, say=say)

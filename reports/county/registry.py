@@ -50,7 +50,7 @@ from households.models import (
 from households.services import target_fix
 from reports.county import plan
 from reports.county.shapes import County, Folk, Home, Income, TownRef, VillageRef
-from reports.county.writer import Written
+from reports.county.writer import Progress, Written
 
 EXITED, UNEXITED, MONITORED, CLOSED = (
     HouseholdStatus.EXITED,
@@ -165,6 +165,7 @@ def plan_households(county: County) -> None:
     people = county.rng("members")
     ids: Counter[tuple[dt.date, str]] = Counter()
     writer = county.writer
+    progress = Progress(county.say, "households drawn", county.options.households, writer.progress_every)
     for town, size in zip(county.towns, split(county.options.households, len(county.towns)), strict=True):
         kinds = town_kinds(size)
         rng.shuffle(kinds)
@@ -181,6 +182,7 @@ def plan_households(county: County) -> None:
                 village.homes.append(home)
                 county.homes.append(home)
             start += count
+            progress.update(len(county.homes))
 
 
 def town_kinds(size: int) -> list[str]:
@@ -314,8 +316,9 @@ def write_households(county: County) -> None:
             h.housing_grade, h.assessment_pk,
         )  # fmt: skip
 
-    county.writer.write(Household, HOUSEHOLD_FIELDS, (row(h) for h in county.homes))
-    county.writer.write(Member, MEMBER_FIELDS, (folk.row for h in county.homes for folk in h.members))
+    county.writer.write(Household, HOUSEHOLD_FIELDS, (row(h) for h in county.homes), total=len(county.homes))
+    members = sum(len(h.members) for h in county.homes)
+    county.writer.write(Member, MEMBER_FIELDS, (folk.row for h in county.homes for folk in h.members), total=members)
 
 
 def write_assessments(county: County) -> None:

@@ -31,6 +31,32 @@ class Written:
 
 
 @dataclass
+class Progress:
+    """A line every `every` seconds within a long step: rows so far, of how many when known, and the rate.
+
+    A county takes minutes to write; without it the households and the visits were minutes of silence.
+    """
+
+    say: Callable[[str], None]
+    label: str
+    total: int | None = None
+    every: float = 5.0
+    started: float = field(default_factory=time.perf_counter)
+    last: float = 0.0
+
+    def __post_init__(self):
+        self.last = self.started
+
+    def update(self, done: int) -> None:
+        now = time.perf_counter()
+        if now - self.last < self.every:
+            return
+        self.last = now
+        of = f" of {self.total:,} ({done / self.total:.0%})" if self.total else ""
+        self.say(f"  {self.label:<36} {done:>11,} rows{of} so far, {done / (now - self.started):,.0f} rows/s")
+
+
+@dataclass
 class Table:
     model: type[models.Model]
     fields: tuple[str, ...]
@@ -48,6 +74,8 @@ class Writer:
     batch_size: int = 10_000
     use_copy: bool = field(default_factory=lambda: connection.vendor == "postgresql")
     report: Callable[[str, Written], None] | None = None
+    say: Callable[[str], None] | None = None  # progress within a table, every progress_every seconds
+    progress_every: float = 5.0
     written: dict[str, Written] = field(default_factory=dict)
     _counters: dict = field(default_factory=dict)
     _tables: dict = field(default_factory=dict)
@@ -59,16 +87,24 @@ class Writer:
             counter = self._counters[model] = itertools.count(last + 1)
         return next(counter)
 
-    def write(self, model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence]) -> int:
-        """Write the rows (generated lazily if need be: their making is timed with the table)."""
+    def write(
+        self, model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence], *, total: int | None = None
+    ) -> int:
+        """Write the rows (generated lazily if need be: their making is timed with the table).
+
+        `total`, when the caller knows it, is shown with the progress.
+        """
         table = self._table(model, tuple(fields))
         started = time.perf_counter()
+        progress = Progress(self.say, model._meta.label, total, self.progress_every) if self.say else None
         count = 0
         iterator = iter(rows)
         while chunk := list(itertools.islice(iterator, self.batch_size)):
             (self._copy if self.use_copy else self._bulk_create)(table, chunk)
             count += len(chunk)
             reset_queries()  # with DEBUG on, a million logged INSERTs would fill the memory
+            if progress:
+                progress.update(count)
         entry = self.written.setdefault(model._meta.label, Written())
         entry.rows += count
         entry.seconds += time.perf_counter() - started
