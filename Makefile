@@ -9,7 +9,7 @@ NODE_INSTALLED := node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test install check lock upgrade messages makemessages clean
+.PHONY: run serve test bench install check lock upgrade messages makemessages clean
 
 # Background jobs: one worker with beat inside it, one job at a time (the solo pool keeps a small
 # machine calm). Gossip, mingle and heartbeats are for clusters of workers; a lone worker needs none.
@@ -56,6 +56,12 @@ serve: install
 ## test: lint, migration check and the whole pytest suite
 test: install check
 	$(VENV)/bin/pytest
+
+## bench: every figure of issue 18 on a county database (BENCH_DATABASE_URL, default
+## postgres://postgres@127.0.0.1:5432/townaid_bench, seeded when missing or empty), written to bench/RESULTS.md;
+## BENCH_ARGS passes options on (--reseed, --only NAME)
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 check: install
 	DJANGO_SETTINGS_MODULE=townaid.settings_test $(PY) manage.py makemigrations --check --dry-run
