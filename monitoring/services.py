@@ -3,6 +3,9 @@
 import copy
 import datetime as dt
 import hashlib
+import itertools
+from operator import itemgetter
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -459,6 +462,9 @@ def removal_sign_off(*, case: MonitoringCase, on: dt.date, user, via: str = Audi
 LEDGER_STATUSES = [HouseholdStatus.EXITED, HouseholdStatus.GENERAL, HouseholdStatus.MONITORED]
 
 
+BATCH_SIZE = 2000  # income records read, and candidate households loaded, at a time
+
+
 def candidates_from_income(*, year: int, user=None, via: str = AuditEvent.Via.JOB) -> list[MonitoringCase]:
     """Report as candidates the households whose `year` income is below the monitoring line or fell sharply.
 
@@ -476,12 +482,16 @@ def candidates_from_income(*, year: int, user=None, via: str = AuditEvent.Via.JO
         Q(state__in=OPEN_STATES) | Q(origin=Origin.INCOME, reported_on__gte=dt.date(year, 1, 1))
     ).values("household_id")
     watched = Household.objects.filter(status__in=LEDGER_STATUSES).exclude(pk__in=already)
-    records = IncomeRecord.objects.filter(household__in=watched, year__in=[year, year - 1]).order_by("household_id")
-    by_household: dict[int, dict[int, IncomeRecord]] = {}
-    for record in records.only("household_id", "year", "household_size", "net_income"):
-        by_household.setdefault(record.household_id, {})[record.year] = record
+    records = (
+        IncomeRecord.objects.filter(household__in=watched, year__in=[year, year - 1])
+        .order_by("household_id", "year")
+        .values_list("household_id", "year", "household_size", "net_income")
+    )
+    # Streamed as plain rows, a household's two years at a time: a county's 200,000 records as model
+    # instances in one dict took hundreds of MB; only the reasons of the households found are kept.
     found = {}
-    for household_id, years in by_household.items():
+    for household_id, rows in itertools.groupby(records.iterator(chunk_size=BATCH_SIZE), key=itemgetter(0)):
+        years = {figures.year: figures for figures in (LedgerFigures(*row[1:]) for row in rows)}
         now, before = years.get(year), years.get(year - 1)
         if now is None:
             continue
@@ -490,22 +500,32 @@ def candidates_from_income(*, year: int, user=None, via: str = AuditEvent.Via.JO
             found[household_id] = reason
     today = timezone.localdate()
     cases = []
-    for household in Household.objects.filter(pk__in=found).order_by("pk"):
-        try:
-            cases.append(
-                case_report(
-                    household=household,
-                    origin=Origin.INCOME,
-                    risks=[MonitoringRisk.OTHER],
-                    description=found[household.pk],
-                    reported_on=today,
-                    user=user,
-                    via=via,
+    candidates = sorted(found)
+    for start in range(0, len(candidates), BATCH_SIZE):
+        for household in Household.objects.filter(pk__in=candidates[start : start + BATCH_SIZE]).order_by("pk"):
+            try:
+                cases.append(
+                    case_report(
+                        household=household,
+                        origin=Origin.INCOME,
+                        risks=[MonitoringRisk.OTHER],
+                        description=found[household.pk],
+                        reported_on=today,
+                        user=user,
+                        via=via,
+                    )
                 )
-            )
-        except ValidationError:
-            continue  # reported meanwhile, or closed: the next run sees it as it is then
+            except ValidationError:
+                continue  # reported meanwhile, or closed: the next run sees it as it is then
     return cases
+
+
+class LedgerFigures(NamedTuple):
+    """A household's income record for one year, as the ledger job reads it."""
+
+    year: int
+    household_size: int
+    net_income: int
 
 
 def _ledger_reason(now, before, monitoring_line, income_line) -> str:

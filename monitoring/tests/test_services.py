@@ -346,6 +346,17 @@ def test_the_ledger_skips_monitored_households_with_an_open_case(ledger):
     assert services.candidates_from_income(year=2024) == []
 
 
+def test_the_ledger_read_in_batches_smaller_than_the_county_finds_every_candidate_once(ledger, monkeypatch):
+    monkeypatch.setattr(services, "BATCH_SIZE", 2)
+    below = [ledger(income_2024=100, income_2023=100) for _ in range(3)]
+    fell = [ledger(income_2024=10000, income_2023=20000) for _ in range(2)]
+    steady = [ledger(income_2024=15000, income_2023=15000) for _ in range(2)]
+    cases = services.candidates_from_income(year=2024)
+    assert sorted(c.household.pk for c in cases) == sorted(h.pk for h in below + fell)
+    assert not MonitoringCase.objects.filter(household__in=steady).exists()
+    assert all("fell" in c.description for c in cases if c.household in fell)
+
+
 def test_the_ledger_finds_its_candidates_in_a_fixed_number_of_queries(ledger, django_assert_max_num_queries):
     for _ in range(3):
         ledger(income_2024=7000)
