@@ -225,16 +225,19 @@ def _raise_new(deadlines: Deadlines, on: dt.date, now) -> int:
     candidates = Project.objects.filter(
         conditions.milestones_in(Light.LATE) | conditions.milestones_in(Light.DUE_SOON)
     ).values_list("pk", "year", *(milestone.date_field for milestone in Milestone))
-    new = []
+    new, raised = [], 0
     for pk, year, *reached in candidates.iterator(chunk_size=BATCH_SIZE):
         due_by = deadlines.get(year, {})
         for milestone, reached_on in zip(Milestone, reached, strict=True):
             light = milestone_light(due=due_by.get(milestone), reached=reached_on, on=on)
             if light in FLAG_OF_LIGHT:
                 new.append(MilestoneFlag(project_id=pk, milestone=milestone, kind=FLAG_OF_LIGHT[light], raised_at=now))
-    if not new:
-        return 0
-    return len(insert_new(MilestoneFlag, new, batch_size=BATCH_SIZE))
+        if len(new) >= BATCH_SIZE:  # inserted as they come: never the whole county's flags in memory at once
+            raised += len(insert_new(MilestoneFlag, new, batch_size=BATCH_SIZE))
+            new = []
+    if new:
+        raised += len(insert_new(MilestoneFlag, new, batch_size=BATCH_SIZE))
+    return raised
 
 
 def _notify_unnotified(deadlines: Deadlines) -> int:

@@ -177,6 +177,14 @@ def test_the_job_runs_the_same_number_of_queries_for_3_projects_as_for_15(dongfe
     assert queries_of_a_run(3) == queries_of_a_run(15)
 
 
+def test_flags_raised_in_batches_smaller_than_the_run_are_each_raised_and_counted_once(dongfeng, monkeypatch):
+    monkeypatch.setattr("infrastructure.services.BATCH_SIZE", 4)  # 3 flags a project: a last part batch
+    projects = [ProjectFactory(village=dongfeng) for _ in range(5)]
+    run = infrastructure_flag(on=dt.date(2020, 10, 1))  # declared, started and accepted: all three late
+    assert run.raised == MilestoneFlag.objects.count() == len(projects) * 3
+    assert infrastructure_flag(on=dt.date(2020, 10, 1)).raised == 0
+
+
 def test_the_command_runs_the_job_for_a_given_day(project, capsys):
     call_command("flag_late_milestones", "--date", "2020-05-01")
     assert "1 raised" in capsys.readouterr().out
