@@ -1,12 +1,11 @@
-"""insert_new and insert_selected: the rows a unique constraint lets in are inserted and counted; nothing else is hidden."""
+"""insert_new and insert_selected: the rows a unique constraint lets in are inserted and counted; nothing is hidden."""
 
 import datetime as dt
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.utils import timezone
-
 from django.db.models import F
+from django.utils import timezone
 
 from common.bulk import insert_new, insert_selected
 from households.models import Household
