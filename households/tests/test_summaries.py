@@ -230,3 +230,13 @@ def test_the_rebuild_puts_every_figure_right_and_the_check_then_passes(dongfeng)
     call_command("dashboard_figures", "--check", stdout=out)
     assert "current" in out.getvalue()
     assert (kept(household).people_count, kept(household).exit_class, kept(household).income_year) == (1, "", 2020)
+
+
+def test_the_nightly_job_brings_the_income_to_a_new_years_line_and_a_rerun_writes_nothing(dongfeng_household, alice):
+    from households.tasks import refresh_dashboard_income
+
+    income(dongfeng_household, alice, year=TODAY.year, wage=30_000, size=2)
+    IncomeLine.objects.create(year=TODAY.year, line=6_000)
+    assert refresh_dashboard_income() == {"households": 1}
+    assert (kept(dongfeng_household).income_year, kept(dongfeng_household).income_net) == (TODAY.year, 30_000)
+    assert refresh_dashboard_income() == {"households": 0}
