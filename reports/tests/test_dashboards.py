@@ -11,9 +11,9 @@ from django.utils import timezone, translation
 
 from assistance.models import Instalment, InstalmentFlag
 from assistance.tests.factories_programmes import LoanFactory
+from households import summaries
 from households.choices import AssessmentItem, AssignmentRole, HouseholdStatus
 from households.models import Assessment, Household, IncomeLine, Member, StatusChange
-from households import summaries
 from households.services import assessment_record, target_fix
 from households.tests.factories import (
     IDENTIFIED_ON,
