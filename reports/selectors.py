@@ -309,7 +309,7 @@ def dashboard(*, user, village: Village | None = None, year: int | None = None, 
     kept_visits = on is None or on == timezone.localdate()
     rules = list(VisitRule.objects.active()) if kept_visits else []
     census = _census(in_scope, line, rules, month)
-    if census.income_behind:
+    if census.income_behind and line is not None:
         _recount_income(census, households, line)
     for village_id, counts in census.by_village.items():
         row = rows.get(village_id)

@@ -287,3 +287,11 @@ def test_a_new_years_line_is_counted_from_the_income_records_until_the_kept_figu
     caplog.clear()
     assert_the_dashboard_counts_what_the_households_hold(selectors.dashboard(user=official), expected)
     assert "keep the income of another year" not in caplog.text
+
+
+def test_without_any_income_line_the_dashboard_shows_no_income_whatever_income_is_kept(random_county, official):
+    random_county(7)
+    assert Household.objects.filter(income_year=2020).exists()
+    IncomeLine.objects.all().delete()
+    board = selectors.dashboard(user=official)
+    assert (board.income, board.total.below_line) == (None, 0)
