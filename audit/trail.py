@@ -41,7 +41,7 @@ Via = AuditEvent.Via
 Action = AuditEvent.Action
 
 # Not part of what a record says: bookkeeping, who wrote it (the event's actor), derived
-# pointers, the record's parent (the event names the household; no page moves a record to
+# pointers and figures, the record's parent (the event names the household; no page moves a record to
 # another household or plan), and the version counter of optimistic concurrency.
 UNTRACKED = {
     "created_at",
@@ -55,6 +55,16 @@ UNTRACKED = {
     "decided_at",
     "current",
     "version",
+    # A household's figures kept for the dashboards (households.summaries): derived from records the trail
+    # follows on their own, and rewritten after every write.
+    "failing_items",
+    "people_count",
+    "exit_class",
+    "income_year",
+    "income_net",
+    "income_size",
+    "last_responsible_visit_on",
+    "last_contact_visit_on",
 }
 # Fields kept masked in the trail: ID numbers, and birth dates, which are the part of an ID number the mask hides.
 # Filled by the apps that own them (households.apps), as (model label, field) -> function.

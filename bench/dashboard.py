@@ -5,6 +5,7 @@
     .venv/bin/python manage.py migrate
     .venv/bin/python manage.py seed_county            # 100,000 households, about 1.2 million visits
     .venv/bin/python bench/dashboard.py [--runs 20] [--warmup 2] [--budget-ms 300] [--min-households 100000]
+                                        [--json PATH]
 
 Each page is fetched with Django's test Client as a user logged in with
 force_login (no network, no web server: the figure is the server's own time),
@@ -31,9 +32,15 @@ is over, 2 when it could not be measured (or the database is too small). The
 administrator's county-wide dashboard is timed too but not held to the budget:
 it scans all 100,000 households, and the page keeps its figures in the cache
 for DASHBOARD_MAX_AGE seconds, so only one request in that time pays for it.
+
+--json PATH also writes the figures issue 18 sets goals for, for bench/RESULTS.md:
+{"figures": [{"name", "measured", "unit", "goal", "met", "detail"}, ...]}: the
+town dashboard for one town's official (median ms, queries), the county-wide
+dashboard (median ms) and the county-wide household list's first page (median ms).
 """
 
 import argparse
+import json
 import math
 import os
 import statistics
@@ -65,6 +72,17 @@ from households.models import Assignment, Household  # noqa: E402
 from visits.models import Visit  # noqa: E402
 
 SQL_SHOWN = 400  # characters of each slow query's SQL
+
+TOWN_DASHBOARD = "town dashboard, town official"
+COUNTY_DASHBOARD = "town dashboard, county administrator"
+COUNTY_LIST = "household list, county administrator"
+# Issue 18's goals: (page, what is measured, unit, goal as said, the goal's bound).
+GOALS = (
+    (TOWN_DASHBOARD, "median", "ms", "<= 100 ms", 100),
+    (TOWN_DASHBOARD, "queries", "queries", "<= 20 queries", 20),
+    (COUNTY_DASHBOARD, "median", "ms", "<= 300 ms", 300),
+    (COUNTY_LIST, "median", "ms", "<= 150 ms", 150),
+)
 
 
 @dataclass
@@ -115,6 +133,7 @@ def main() -> int:
     parser.add_argument("--budget-ms", type=float, default=300, help="the town dashboard's median budget")
     parser.add_argument("--min-households", type=int, default=100_000, help="refuse below this many households")
     parser.add_argument("--top", type=int, default=5, help="slowest queries shown per page (default: %(default)s)")
+    parser.add_argument("--json", metavar="PATH", type=Path, help="also write the goals' figures to PATH as JSON")
     options = parser.parse_args()
 
     households = Household.objects.count()
@@ -141,6 +160,8 @@ def main() -> int:
         timings = [measure(page, options) for page in pages()]
     print_table(timings)
     print_slowest(timings, options.top)
+    if options.json:
+        write_json(options.json, timings, options.runs)
     return verdict(timings, options.budget_ms)
 
 
@@ -168,12 +189,12 @@ def pages() -> list[Page]:
     )
     helper = first_poor.person if first_poor else None
     return [
-        Page("town dashboard, county administrator", "reports:town", admin),
-        Page("town dashboard, town official", "reports:town", official, budgeted=True),
+        Page(COUNTY_DASHBOARD, "reports:town", admin),
+        Page(TOWN_DASHBOARD, "reports:town", official, budgeted=True),
         Page("village dashboard, village cadre", "reports:village", cadre, {"pk": village.pk} if village else {}),
         Page("my households, responsible person", "reports:mine", helper),
         Page("household list, town official", "households:list", official),
-        Page("household list, county administrator", "households:list", admin),
+        Page(COUNTY_LIST, "households:list", admin),
         Page("household page, village cadre", "households:detail", cadre, {"pk": household.pk} if household else {}),
         Page("visits due, responsible person", "visits:due", helper),
         Page("visit compliance, town official", "visits:compliance", official),
@@ -254,6 +275,35 @@ def print_slowest(timings: list[Timing], top: int) -> None:
         for seconds, sql in t.slowest[:top]:
             text = " ".join(sql.split())
             print(f"  {seconds * 1000:8.1f} ms  {text[:SQL_SHOWN]}{' …' if len(text) > SQL_SHOWN else ''}")
+
+
+def write_json(path: Path, timings: list[Timing], runs: int) -> None:
+    """The goals' figures as {"figures": [{"name", "measured", "unit", "goal", "met", "detail"}, ...]}.
+
+    A page that could not be measured is written with measured null and met false, its reason as the detail.
+    """
+    by_label = {t.page.label: t for t in timings}
+    figures = []
+    for label, what, unit, goal, bound in GOALS:
+        timing = by_label[label]
+        name = f"{label}, uncached, {what}"
+        if not timing.measured:
+            figures.append(
+                {"name": name, "measured": None, "unit": unit, "goal": goal, "met": False, "detail": timing.status}
+            )
+            continue
+        measured = round(timing.median_ms, 1) if what == "median" else max(timing.queries)
+        who = timing.page.user.username if timing.page.user else "-"
+        detail = (
+            f"{who}, {runs} runs: median {timing.median_ms:.1f} ms, p95 {timing.p95_ms:.1f} ms, "
+            f"max {timing.max_ms:.1f} ms, {timing.query_count} queries, "
+            f"{statistics.median(timing.sql_seconds) * 1000:.1f} ms in SQL"
+        )
+        figures.append(
+            {"name": name, "measured": measured, "unit": unit, "goal": goal, "met": measured <= bound, "detail": detail}
+        )
+    path.write_text(json.dumps({"figures": figures}, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"\nFigures written to {path}")
 
 
 def verdict(timings: list[Timing], budget_ms: float) -> int:

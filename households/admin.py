@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit import trail as audit
 from audit.models import AccessEvent, AuditEvent
-from households import services
+from households import services, summaries
 from households.choices import HouseholdStatus
 from households.models import (
     Assessment,
@@ -78,6 +78,13 @@ class AuditedMixin:
         else:
             trail.changed(before, obj, household=self.audit_household(obj))
         trail.record()
+        self.refresh_figures([obj])
+
+    def refresh_figures(self, objs) -> None:
+        """Keep the dashboards' figures of the households whose records this page wrote (households.summaries)."""
+        households = {household.pk for household in map(self.audit_household, objs) if household is not None}
+        if households:
+            summaries.refresh(households)
 
     def write(self, request, obj, form, change) -> None:
         """Save the record itself; a page whose records hold fields written by services only saves fewer."""
@@ -96,14 +103,18 @@ class AuditedMixin:
         for obj, _fields in formset.changed_objects:
             trail.changed(before[obj.pk], obj, household=household)
         trail.record()
+        self.refresh_figures([form.instance])
 
     def delete_model(self, request, obj):
         self._record_deletions(request, [obj])
         super().delete_model(request, obj)
+        self.refresh_figures([obj])
 
     def delete_queryset(self, request, queryset):
-        self._record_deletions(request, list(queryset))
+        objs = list(queryset)
+        self._record_deletions(request, objs)
         super().delete_queryset(request, queryset)
+        self.refresh_figures(objs)
 
     def _record_deletions(self, request, objs) -> None:
         prefetch_related_objects(objs, *self.audited_children)  # one query per kind of child, not per record
@@ -333,6 +344,10 @@ class IncomeLineAdmin(AuditedReferenceAdmin):
 
     list_display = ("year", "line", "drop_share", "consolidation_factor")
     ordering = ("-year",)
+
+    def refresh_figures(self, objs) -> None:
+        # A line for a new year moves the year whose income every household's kept figures hold.
+        summaries.refresh_income()
 
 
 @admin.register(ExitStep)

@@ -22,7 +22,7 @@ from audit import trail as audit
 from audit.models import AccessEvent, AuditEvent
 from common import concurrency
 from common.concurrency import Conflict, ConflictKind, RowConflict
-from households import classification, idnumbers
+from households import classification, idnumbers, summaries
 from households.choices import HouseholdStatus, Relation
 from households.classification import POST_EXIT_STATUSES, yuan
 from households.models import (
@@ -215,6 +215,7 @@ def household_save(
         raise ValidationError(_("A household has exactly one head."))
     if current is None:
         household_history_start(household=saved, user=user)
+    summaries.refresh([saved.pk])  # its people
     trail.record()
     return saved
 
@@ -248,6 +249,7 @@ def assessment_record(*, assessment: Assessment, user, via: str = AuditEvent.Via
     if household.latest_assessment_id != latest.pk:
         household.latest_assessment = latest
         household.save(update_fields=["latest_assessment", "updated_at"])
+    summaries.refresh([household.pk], fields=["failing_items"])
     return assessment
 
 
@@ -386,6 +388,7 @@ def income_record_save(
     record.recorded_by = user
     record.full_clean()
     record.save()
+    summaries.refresh([household.pk], fields=summaries.INCOME_FIELDS)
     audit.audit_record(
         actor=user,
         via=via,
@@ -541,6 +544,7 @@ def classification_confirm(
     Classification.objects.filter(household=household, current=True).update(current=False)
     decision.full_clean()
     decision.save()
+    summaries.refresh([household.pk], fields=["exit_class"])
     audit.audit_record(
         actor=user,
         via=AuditEvent.Via.WEB,

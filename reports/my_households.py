@@ -9,8 +9,9 @@ from django.utils import timezone
 from assistance.models import Instalment, InstalmentFlag, MeasureStatus, Plan
 from households.choices import HouseholdStatus
 from households.models import Household, IncomeLine, IncomeRecord
+from households.selectors import heads_prefetch
 from households.services import exit_blockers
-from reports.selectors import HouseholdLine, heads_prefetch, household_line
+from reports.selectors import HouseholdLine, household_line
 from visits.selectors import DueVisit, visits_due
 
 

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Case, Count, F, FilteredRelation, IntegerField, Max, Min, Prefetch, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -30,13 +31,15 @@ from accounts.models import Reach, scope_of
 from assistance.models import Instalment, InstalmentFlag
 from households.choices import AssessmentItem, AssignmentRole, HouseholdStatus
 from households.classification import POST_EXIT_STATUSES, ExitClass
-from households.models import Assignment, Household, IncomeLine, IncomeRecord, Member, StatusChange, Target, Village
-from households.selectors import UNCLASSIFIED, failing_any_filter, failing_item_filter, head_name, heads_prefetch
+from households.models import Assignment, Household, IncomeLine, IncomeRecord, StatusChange, Target, Village
+from households.selectors import UNCLASSIFIED, head_name
 from households.services import exit_blockers
+from households.summaries import ITEM_BITS, LAST_VISIT_FIELDS, failing_items_of
 from infrastructure.deadlines import Light, load_deadlines
 from infrastructure.selectors import light_counts, project_list
 from monitoring.models import HELPED_STATES, IDENTIFYING_STATES, CaseState, MonitoringCase
-from visits.models import FlagKind, VisitFlag
+from visits.models import FlagKind, VisitFlag, VisitRule
+from visits.periods import period_of
 from visits.selectors import compliance
 
 logger = logging.getLogger(__name__)
@@ -139,6 +142,7 @@ class VillageFigures:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     HOUSEHOLD_COUNTS = ("registered", "exited", "unexited", "monitored", "failing", "below_line")
+    CENSUS_COUNTS = (*HOUSEHOLD_COUNTS, "visits_required", "visits_done")
     COUNTS = (
         "registered",
         "exited",
@@ -292,26 +296,34 @@ def dashboard(*, user, village: Village | None = None, year: int | None = None, 
     month = today.replace(day=1)
     # The registry's figures are those of the households registered poor (建档立卡): an ordinary rural household
     # (一般农户), registered only to be reported for monitoring, is counted by the monitoring figures alone.
-    households = Household.objects.visible_to(user).exclude(status=HouseholdStatus.GENERAL)
+    in_scope = Household.objects.visible_to(user)
     if village is not None:
-        households = households.filter(village=village)
+        in_scope = in_scope.filter(village=village)
+    households = in_scope.exclude(status=HouseholdStatus.GENERAL)
     lines = IncomeLine.objects.in_bulk(field_name="year")
     line = _current_line(lines, today)
 
     rows = _village_rows(user, village)
-    census = _census(households, line)
+    # The kept last visits answer "visited in this period?" for a period that holds today (no visit is dated
+    # later than today); a dashboard as of another day asks the visits themselves.
+    kept_visits = on is None or on == timezone.localdate()
+    rules = list(VisitRule.objects.active()) if kept_visits else []
+    census = _census(in_scope, line, rules, month)
+    if census.income_behind and line is not None:
+        _recount_income(census, households, line)
     for village_id, counts in census.by_village.items():
         row = rows.get(village_id)
         if row is not None:
-            for name in VillageFigures.HOUSEHOLD_COUNTS:
+            for name in VillageFigures.CENSUS_COUNTS if kept_visits else VillageFigures.HOUSEHOLD_COUNTS:
                 setattr(row, name, counts[name])
-    _add_visits(rows, user, month, village)
+    if not kept_visits:
+        _add_visits(rows, user, month, village)
     _add_overdue(rows, user, village)
     villages = list(rows.values())
     total = VillageFigures(village_id=None, name="")
     for row in villages:
         total.add(row)
-    people_unexited, people_by_exit_year = _people(user, village)
+    people_unexited, people_by_exit_year = census.people_unexited, census.people_by_exit_year
 
     target_years, target = [], None
     candidates, late_cases = [], []
@@ -419,93 +431,116 @@ class Census:
     failing_items: Counter = field(default_factory=Counter)
     assessed: int = 0
     income_bins: Counter = field(default_factory=Counter)
+    income_behind: int = 0  # households whose kept income is of another year than the line's
     classes: Counter = field(default_factory=Counter)
+    people_unexited: int = 0
+    people_by_exit_year: Counter = field(default_factory=Counter)
 
 
-def _census(households, line: IncomeLine | None) -> Census:
-    """Every household-level figure of the dashboard in ONE scan of the households in scope.
+def _census(households, line: IncomeLine | None, rules: list, month: dt.date) -> Census:
+    """Every household-level figure of the dashboard in ONE scan of the households in scope, joining nothing.
 
-    Grouped by village and exit year, with the latest assessment, the income
-    record of the line's year and the current classification joined (each at
-    most one row per household, so nothing is counted twice). Separate queries
-    for statuses, 2W3G items, income bins and classes cost a scan each, which on
-    a county of 100,000 households is most of the page's time.
+    Counted from the figures each household keeps (households.summaries: its failing 2W3G items, the income
+    of the line's year, its current class, its people, its last counted visit per role), grouped by village,
+    status and exit year, so that an official's town reads its villages' rows through the village index and
+    the county is one sequential scan. Ordinary rural households (一般农户) are in the scan for the visit
+    rules that may ask visits of them, and left out of every other figure. `rules` are the visit rules counted
+    here (none when the period is not this one: then the visits are counted by _add_visits).
     """
-    post_exit = Q(status__in=POST_EXIT_STATUSES)
     counts = {
-        "registered": Count("pk"),
-        "exited": Count("pk", filter=Q(status=HouseholdStatus.EXITED)),
-        "unexited": Count("pk", filter=Q(status=HouseholdStatus.UNEXITED)),
-        "monitored": Count("pk", filter=Q(status=HouseholdStatus.MONITORED)),
-        "failing": Count("pk", filter=failing_any_filter()),
+        "n": Count("pk"),
+        "people": Coalesce(Sum("people_count"), 0),
+        "failing": Count("pk", filter=Q(failing_items__gt=0)),
         "assessed": Count("pk", filter=Q(latest_assessment__isnull=False)),
-        "lifted": Count("pk", filter=post_exit & Q(exit_year__isnull=False)),
-        **{f"item_{item.value}": Count("pk", filter=failing_item_filter(item)) for item in AssessmentItem},
         **{
-            f"class_{value}": Count("pk", filter=post_exit & Q(current_classification__confirmed_class=value))
-            for value in ExitClass.values
+            f"item_{item.value}": Count("pk", filter=GreaterThan(F("failing_items").bitand(ITEM_BITS[item.value]), 0))
+            for item in AssessmentItem
         },
-        UNCLASSIFIED: Count("pk", filter=post_exit & Q(current_classification__confirmed_class__isnull=True)),
+        **{f"class_{value}": Count("pk", filter=Q(exit_class=value)) for value in ExitClass.values},
+        UNCLASSIFIED: Count("pk", filter=Q(exit_class="")),
     }
-    grouped = households.annotate(
-        current_classification=FilteredRelation("classifications", condition=Q(classifications__current=True))
-    )
     if line is not None:
-        grouped = grouped.annotate(
-            income_now=FilteredRelation("income_records", condition=Q(income_records__year=line.year))
-        )
+        counted = Q(income_year=line.year, income_net__isnull=False)
         # Compared by multiplying (net x 10 <= size x line x tenths), never dividing, as the flagged list does.
-        net, cap = F("income_now__net_income") * 10, F("income_now__household_size") * line.line
-        counts["below_line"] = Count(
-            "pk", filter=Q(income_now__net_income__lte=F("income_now__household_size") * line.line)
-        )
+        net, cap = F("income_net") * 10, F("income_size") * line.line
+        counts["below_line"] = Count("pk", filter=counted & Q(income_net__lte=F("income_size") * line.line))
         lower = None
         for tenths, key in INCOME_BINS:
-            condition = Q(income_now__isnull=False) if lower is None else Q(net_x10__gt=cap * lower)
+            condition = counted if lower is None else counted & Q(net_x10__gt=cap * lower)
             if tenths is not None:
                 condition &= Q(net_x10__lte=cap * tenths)
             counts[f"bin_{key}"] = Count("pk", filter=condition)
             lower = tenths
-        grouped = grouped.annotate(net_x10=net)
+        counts["income_behind"] = Count("pk", filter=Q(income_year__isnull=True) | ~Q(income_year=line.year))
+        households = households.annotate(net_x10=net)
+    else:
+        counts["income_behind"] = Count("pk", filter=Q(income_year__isnull=False))
+    for index, rule in enumerate(rules):
+        period = period_of(month, rule.period)
+        owed = Q(registered_on__lte=period.end)
+        last = LAST_VISIT_FIELDS[rule.visitor_role]
+        counts[f"required_{index}"] = Count("pk", filter=owed)
+        counts[f"done_{index}"] = Count("pk", filter=owed & Q(**{f"{last}__range": (period.start, period.end)}))
     census = Census()
-    for values in grouped.order_by().values("village_id", "exit_year").annotate(**counts):
-        village = census.by_village[values["village_id"]]
-        for name in VillageFigures.HOUSEHOLD_COUNTS:
-            village[name] += values.get(name, 0)
-        if values["lifted"]:
-            census.exits[values["exit_year"]] += values["lifted"]
+    grouped = households.order_by().values("village_id", "status", "exit_year").annotate(**counts)
+    for values in grouped:
+        village, status, n = census.by_village[values["village_id"]], values["status"], values["n"]
+        for index, rule in enumerate(rules):
+            if rule.household_status == status:
+                village["visits_required"] += values[f"required_{index}"]
+                village["visits_done"] += values[f"done_{index}"]
+        census.income_behind += values["income_behind"]
+        if status == HouseholdStatus.GENERAL:
+            continue
+        village["registered"] += n
+        if status in (HouseholdStatus.EXITED, HouseholdStatus.UNEXITED, HouseholdStatus.MONITORED):
+            village[status] += n
+        village["failing"] += values["failing"]
+        village["below_line"] += values.get("below_line", 0)
         census.assessed += values["assessed"]
         for item in AssessmentItem:
             census.failing_items[item.value] += values[f"item_{item.value}"]
-        for value in ExitClass.values:
-            census.classes[value] += values[f"class_{value}"]
-        census.classes[UNCLASSIFIED] += values[UNCLASSIFIED]
         for _tenths, key in INCOME_BINS if line is not None else ():
             census.income_bins[key] += values[f"bin_{key}"]
+        if status == HouseholdStatus.UNEXITED:
+            census.people_unexited += values["people"]
+        if status in POST_EXIT_STATUSES:
+            for value in ExitClass.values:
+                census.classes[value] += values[f"class_{value}"]
+            census.classes[UNCLASSIFIED] += values[UNCLASSIFIED]
+            if values["exit_year"] is not None:
+                census.exits[values["exit_year"]] += n
+                census.people_by_exit_year[values["exit_year"]] += values["people"]
     return census
 
 
-def _people(user, village) -> tuple[int, dict[int, int]]:
-    """People still to lift, and people lifted out by exit year (one query over the members in scope)."""
-    members = Member.objects.visible_to(user)
-    if village is not None:
-        members = members.filter(household__village=village)
-    rows = (
-        members.filter(
-            Q(household__status=HouseholdStatus.UNEXITED)
-            | Q(household__status__in=POST_EXIT_STATUSES, household__exit_year__isnull=False)
-        )
-        .order_by()
-        .values_list("household__status", "household__exit_year")
-        .annotate(n=Count("pk"))
-    )
-    unexited, by_year = 0, Counter()
-    for status, exit_year, n in rows:
-        if status == HouseholdStatus.UNEXITED:
-            unexited += n
-        else:
-            by_year[exit_year] += n
-    return unexited, by_year
+def _recount_income(census: Census, households, line: IncomeLine) -> None:
+    """The income figures counted from the income records themselves (one more query, joining each household's).
+
+    For the days between a new year's line and `manage.py dashboard_figures` (or the line's admin page, or
+    the nightly job) bringing the kept figures to that year: the figures stay right, only slower.
+    """
+    logger.warning("%s households keep the income of another year than %s's line", census.income_behind, line.year)
+    income_now = FilteredRelation("income_records", condition=Q(income_records__year=line.year))
+    net, cap = F("income_now__net_income") * 10, F("income_now__household_size") * line.line
+    counts = {
+        "below_line": Count("pk", filter=Q(income_now__net_income__lte=F("income_now__household_size") * line.line))
+    }
+    lower = None
+    for tenths, key in INCOME_BINS:
+        condition = Q(income_now__isnull=False) if lower is None else Q(net_x10__gt=cap * lower)
+        if tenths is not None:
+            condition &= Q(net_x10__lte=cap * tenths)
+        counts[f"bin_{key}"] = Count("pk", filter=condition)
+        lower = tenths
+    grouped = households.annotate(income_now=income_now).annotate(net_x10=net).order_by().values("village_id")
+    census.income_bins = Counter()
+    for village in census.by_village.values():
+        village["below_line"] = 0
+    for values in grouped.annotate(**counts):
+        census.by_village[values["village_id"]]["below_line"] = values["below_line"]
+        for _tenths, key in INCOME_BINS:
+            census.income_bins[key] += values[f"bin_{key}"]
 
 
 def _add_visits(rows: dict, user, month: dt.date, village) -> None:
@@ -534,13 +569,13 @@ def _add_overdue(rows: dict, user, village) -> None:
 def _failing_households(households) -> list[HouseholdLine]:
     """The first households failing an item (those still poor first), with the items they fail."""
     failing = (
-        households.filter(failing_any_filter())
-        .select_related("village", "latest_assessment")
-        .prefetch_related(heads_prefetch())
+        households.filter(failing_items__gt=0)
+        .select_related("village")
+        .annotate(head_name=head_name())
         .order_by(_status_rank(), "village__code", "number")[:LISTED_FAILING]
     )
     return [
-        household_line(household, [item.label for item in household.latest_assessment.failing_items()])
+        household_line(household, [item.label for item in failing_items_of(household.failing_items)])
         for household in failing
     ]
 
@@ -549,12 +584,12 @@ def _failing_households(households) -> list[HouseholdLine]:
 
 
 def _remaining(households, lines) -> list[HouseholdLine]:
-    """Unexited households with what blocks each one's exit and who answers for it (four queries)."""
+    """Unexited households with what blocks each one's exit and who answers for it (three queries)."""
     remaining = (
         households.filter(status=HouseholdStatus.UNEXITED)
         .select_related("village", "latest_assessment")
+        .annotate(head_name=head_name())
         .prefetch_related(
-            heads_prefetch(),
             Prefetch("income_records", queryset=IncomeRecord.objects.order_by("-year")),
             Prefetch(
                 "assignments",
@@ -584,10 +619,14 @@ def _status_rank():
 
 
 def household_line(household, reasons, responsible: str = "") -> HouseholdLine:
+    """A household's line, named by its head: the `head_name` column when the query has it, else its `heads`."""
+    head = getattr(household, "head_name", None)
+    if head is None and getattr(household, "heads", None):
+        head = household.heads[0].name
     return HouseholdLine(
         pk=household.pk,
         number=household.number,
-        head=household.heads[0].name if household.heads else "",
+        head=head or "",
         village=household.village.name,
         status=household.get_status_display(),
         status_code=household.status,

@@ -349,6 +349,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "infrastructure.tasks.flag_late_milestones",
         "schedule": crontab(hour=1, minute=30),
     },
+    # The dashboards' kept income follows a new year's line from its first day (households.summaries).
+    "refresh-dashboard-income": {
+        "task": "households.tasks.refresh_dashboard_income",
+        "schedule": crontab(hour=0, minute=5),
+    },
     # The income ledger's candidates for monitoring, for the current year (the task's default).
     "flag-income-candidates": {
         "task": "monitoring.tasks.flag_income_candidates",

@@ -20,6 +20,7 @@ from accounts.services import Message, notify
 from audit import trail
 from audit.models import AuditEvent
 from common.bulk import insert_selected
+from households import summaries
 from households.choices import AssessmentItem
 from households.models import Assessment, Assignment, Household
 from households.selectors import head_name
@@ -116,6 +117,7 @@ def _stored_or_created(visit, user, verdicts, content, photos, via) -> tuple[Vis
     events.created(visit, household=household)
     events.record()
     _clear_flags_answered_by(visit, timezone.now())
+    summaries.refresh([household.pk], fields=summaries.LAST_VISIT_FIELDS.values())
     return visit, True
 
 
@@ -263,6 +265,7 @@ def _replace(stored, sent, content, digest, verdicts, photos, open_conflicts, us
     _resolve(open_conflicts, Resolution.REPLACED, user, now, events, household)
     events.record()
     _flags_follow(stored, now)
+    summaries.refresh([household.pk], fields=summaries.LAST_VISIT_FIELDS.values())
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from households import idnumbers
+from households import classification, idnumbers
 from households.choices import (
     AssessmentItem,
     AssignmentRole,
@@ -100,6 +100,28 @@ class Household(models.Model):
         related_name="+",
         editable=False,
     )
+    # What the dashboards count, kept here by households.summaries.refresh in the transaction of every write
+    # that changes it, so that a dashboard adds up columns of this row instead of joining the latest
+    # assessment, the year's income, the current class, the members and the visits of every household.
+    # `manage.py dashboard_figures --check` compares them with a fresh computation.
+    failing_items = models.PositiveSmallIntegerField(
+        _("failing 2W3G items"), default=0, editable=False, help_text=_("One bit per item of the latest assessment.")
+    )
+    people_count = models.PositiveSmallIntegerField(_("people"), default=0, editable=False)
+    exit_class = models.CharField(
+        _("current class"), max_length=20, choices=classification.ExitClass.choices, blank=True, editable=False
+    )
+    income_year = models.PositiveSmallIntegerField(
+        _("year of the income counted"), null=True, blank=True, editable=False
+    )
+    income_net = models.BigIntegerField(_("net income counted"), null=True, blank=True, editable=False)
+    income_size = models.PositiveSmallIntegerField(_("household size counted"), null=True, blank=True, editable=False)
+    last_responsible_visit_on = models.DateField(
+        _("last visit by the responsible person"), null=True, blank=True, editable=False
+    )
+    last_contact_visit_on = models.DateField(
+        _("last visit by the contact person"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -113,6 +135,8 @@ class Household(models.Model):
             models.Index(fields=["village", "status"], name="household_village_status"),
             models.Index(fields=["status", "exit_year"], name="household_status_exit_year"),
             models.Index(fields=["main_cause"], name="household_main_cause"),
+            # The dashboards' lists of households failing an item, read by village without touching the others.
+            models.Index(fields=["village", "number"], condition=Q(failing_items__gt=0), name="household_failing"),
         ]
         constraints = [
             models.CheckConstraint(

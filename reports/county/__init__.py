@@ -59,6 +59,7 @@ STEPS = (
     ("loans", programmes.write_loans),
     ("visits and flags", visiting.create_visits),
     ("infrastructure", projects.create_projects),
+    ("dashboard figures", registry.write_dashboard_figures),
     ("sequences", lambda county: county.writer.finish()),
 )
 

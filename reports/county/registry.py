@@ -19,7 +19,7 @@ from accounts.models import Role, User
 from assistance.demo import GIVEN, UNITS
 from assistance.demo import SURNAMES as HELPER_SURNAMES
 from audit.models import AuditEvent
-from households import classification, idnumbers
+from households import classification, idnumbers, summaries
 from households.choices import AssessmentItem, Attribute, Health, HouseholdStatus, MonitorKind
 from households.demo import families
 from households.demo.plan import (
@@ -480,3 +480,15 @@ def write_targets(county: County) -> None:
     if county.writer.report:
         rows = TargetHousehold.objects.filter(target__town__in=towns.values()).count()
         county.writer.report(TargetHousehold._meta.label, Written(rows, time.perf_counter() - started))
+
+
+def write_dashboard_figures(county: County) -> None:
+    """Each household's kept dashboard figures (households.summaries), from everything written before.
+
+    The steps before write past the services, in bulk, so the figures are computed once at the end, in one
+    set-based statement over the county, as `manage.py dashboard_figures` does.
+    """
+    started = time.perf_counter()
+    rows = summaries.refresh()
+    if county.writer.report:
+        county.writer.report("dashboard figures", Written(rows, time.perf_counter() - started))

@@ -18,7 +18,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Role, User
-from households import idnumbers
+from households import idnumbers, summaries
 from households.choices import AssignmentRole, HouseholdStatus, Relation
 from households.models import Assessment, Assignment, Household, Member, StatusChange, Target, Town
 from visits.models import FlagKind, Visit, VisitFlag
@@ -175,3 +175,9 @@ def test_the_command_reports_each_table_it_wrote(county):
     for label in ("households.Household", "households.Member", "visits.Visit", "infrastructure.Project"):
         assert label in output
     assert "Seeded 2 towns" in output
+
+
+def test_every_household_keeps_the_dashboard_figures_a_fresh_computation_gives(county):
+    assert not summaries.stale().exists()
+    assert Household.objects.filter(people_count__gt=0).count() == HOUSEHOLDS
+    assert "dashboard figures" in county["output"]

@@ -3,11 +3,11 @@ import uuid
 
 import factory
 
-from households.tests.factories import HouseholdFactory, UserFactory
+from households.tests.factories import HouseholdFactory, KeepsDashboardFigures, UserFactory
 from visits.models import Visit, VisitorRole
 
 
-class VisitFactory(factory.django.DjangoModelFactory):
+class VisitFactory(KeepsDashboardFigures, factory.django.DjangoModelFactory):
     class Meta:
         model = Visit
 
