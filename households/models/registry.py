@@ -111,6 +111,8 @@ class Household(models.Model):
         ordering = ["village_id", "number"]
         indexes = [
             models.Index(fields=["village", "status"], name="household_village_status"),
+            # The lists' order (households.selectors.LIST_ORDER): a page is read off this index, never sorted.
+            models.Index(fields=["village", "number"], name="household_village_number"),
             models.Index(fields=["status", "exit_year"], name="household_status_exit_year"),
             models.Index(fields=["main_cause"], name="household_main_cause"),
         ]
