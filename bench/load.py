@@ -284,7 +284,7 @@ def check_pages(base: str, targets) -> None:
 
 
 def write_script(targets) -> str:
-    entries = ", ".join("{%s, %s}" % (json.dumps(path), json.dumps(cookie)) for _label, path, cookie in targets)
+    entries = ", ".join(f"{{{json.dumps(path)}, {json.dumps(cookie)}}}" for _label, path, cookie in targets)
     handle, path = tempfile.mkstemp(prefix="townaid-load-", suffix=".lua")
     with os.fdopen(handle, "w") as script:
         script.write(LUA % {"targets": entries})
