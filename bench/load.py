@@ -131,7 +131,9 @@ def main() -> int:
         script = write_script(targets)
         if options.warmup:
             run_wrk(base, script, options.connections, options.warmup)
+        cpu_before = workers_cpu_seconds(server.pid)
         result = run_wrk(base, script, options.connections, options.seconds)
+        result["cpu_ms"] = (workers_cpu_seconds(server.pid) - cpu_before) * 1000 / max(1, result["requests"])
     finally:
         if "script" in locals():
             os.unlink(script)
@@ -199,6 +201,20 @@ def start_gunicorn(checkout: Path, port: int, workers: int, env: dict[str, str])
             time.sleep(0.3)
     server.terminate()
     raise SystemExit("Gunicorn did not answer within 60 s")
+
+
+def workers_cpu_seconds(master: int) -> float:
+    """The CPU time (user + system) the master's workers have used so far, from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == master:  # ppid
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
 
 
 # ---------------------------------------------------------------- who looks at what
@@ -307,11 +323,13 @@ def report(result: dict, targets, options) -> int:
         f"\n{options.connections} connections, {options.workers} workers, {result['seconds']:.0f} s, "
         f"{len(targets)} pages in turn: {result['requests']} requests\n"
         f"  {result['rps']:.1f} req/s   p50 {result['p50']:.0f} ms   p95 {result['p95']:.0f} ms   "
-        f"p99 {result['p99']:.0f} ms   max {result['max']:.0f} ms   errors {errors} {result['statuses'] or ''}"
+        f"p99 {result['p99']:.0f} ms   max {result['max']:.0f} ms   errors {errors} {result['statuses'] or ''}\n"
+        f"  {result['cpu_ms']:.1f} ms of the workers' CPU per request"
     )
     detail = (
         f"gunicorn {options.workers} workers, {options.connections} connections, {result['seconds']:.0f} s, "
-        f"{result['requests']} requests, {errors} errors; p50 {result['p50']:.0f} ms, p99 {result['p99']:.0f} ms"
+        f"{result['requests']} requests, {errors} errors; p50 {result['p50']:.0f} ms, p99 {result['p99']:.0f} ms; "
+        f"{result['cpu_ms']:.1f} ms of worker CPU per request"
     )
     rps_met = result["rps"] >= GOAL_RPS and errors == 0
     p95_met = result["p95"] <= GOAL_P95_MS and errors == 0
