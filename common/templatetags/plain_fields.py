@@ -48,11 +48,12 @@ def _attrs(field: BoundField, widget, css: str, **value) -> SafeString:
     attrs = {"name": field.html_name, **value, **widget.attrs}
     classes = [*widget.attrs.get("class", "").split(), *css.split(), *(["is-invalid"] if field.errors else [])]
     attrs["class"] = " ".join(dict.fromkeys(classes))  # each once, in order
+    described_by = [f"{field.auto_id}_helptext"] if field.help_text else []
     if field.errors:
         attrs["aria-invalid"] = "true"
-        attrs["aria-describedby"] = f"{field.auto_id}_error"
-    elif field.help_text:
-        attrs["aria-describedby"] = f"{field.auto_id}_helptext"
+        described_by.append(f"{field.auto_id}_error")
+    if described_by:
+        attrs["aria-describedby"] = " ".join(described_by)
     attrs["id"] = field.auto_id
     return format_html_join(
         "", ' {}="{}"', ((name, "" if value is True else value) for name, value in attrs.items() if value is not False)
