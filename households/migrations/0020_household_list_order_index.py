@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('households', '0019_main_cause_optional_for_ordinary_households'),
+        ("households", "0019_main_cause_optional_for_ordinary_households"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='household',
-            index=models.Index(fields=['village', 'number'], name='household_village_number'),
+            model_name="household",
+            index=models.Index(fields=["village", "number"], name="household_village_number"),
         ),
     ]
