@@ -15,11 +15,15 @@ with --connections connections for --seconds seconds, the pages in turn:
     village dashboard  the cadre, their village
     visits due         the responsible person
 
-each request with its user's session cookie and Accept-Encoding: gzip as a browser sends it. A response other
-than 200 (a redirect to the login page included) is an error. It prints req/s, p50/p95/p99 in ms and the errors;
---json PATH writes {"figures": [{"name", "measured", "unit", "goal", "met", "detail"}]} for req/s and p95.
-The sessions are deleted and Gunicorn stopped at the end. Exit status: 0 when both goals are met, 1 when not,
-2 when it could not be measured.
+each request with its user's session cookie and Accept-Encoding: gzip as a browser sends it, after --warmup
+seconds of the same load untimed. A response other than 200 (a redirect to the login page included) is an error.
+It prints req/s, p50/p95/p99 in ms, the errors, and the workers' CPU time per request (from /proc; the CPU of a
+worker recycled during the run by max_requests is lost, so the figure is then a little low; PostgreSQL's CPU is
+not in it). --json PATH writes {"figures": [{"name", "measured", "unit", "goal", "met", "detail"}]} for req/s
+and p95; --checkout DIR runs another checkout's code (e.g. the main branch) against the same database, to
+compare before and after side by side. Gunicorn's log goes to $TMPDIR/townaid-load-gunicorn.log. The sessions
+are deleted and Gunicorn stopped at the end. Exit status: 0 when both goals are met, 1 when not, 2 when it could
+not measure (no DATABASE_URL, no wrk, Gunicorn not starting, a page that does not answer 200).
 """
 
 import argparse
@@ -171,6 +175,11 @@ def collect_static(checkout: Path, static_root: str, env: dict[str, str]) -> Non
     )
 
 
+def cannot_measure(message: str):
+    print(message, file=sys.stderr)
+    raise SystemExit(2)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -197,10 +206,10 @@ def start_gunicorn(checkout: Path, port: int, workers: int, env: dict[str, str])
             return server  # it answers: a failed health check is the checks', not the server's
         except OSError:
             if server.poll() is not None:
-                raise SystemExit("Gunicorn stopped while starting") from None
+                cannot_measure("Gunicorn stopped while starting")
             time.sleep(0.3)
     server.terminate()
-    raise SystemExit("Gunicorn did not answer within 60 s")
+    cannot_measure("Gunicorn did not answer within 60 s")
 
 
 def workers_cpu_seconds(master: int) -> float:
@@ -293,7 +302,7 @@ def check_pages(base: str, targets) -> None:
         took = (time.perf_counter() - started) * 1000
         print(f"  first request: {label:<40} {status} in {took:.0f} ms", flush=True)
         if status != 200:
-            raise SystemExit(f"{label} answers {status}, not 200: nothing to measure")
+            cannot_measure(f"{label} answers {status}, not 200: nothing to measure")
 
 
 # ---------------------------------------------------------------- the load

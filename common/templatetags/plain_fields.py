@@ -33,11 +33,11 @@ def plain_field(field: BoundField) -> SafeString:
         control = _input(field, widget)
     else:
         return as_crispy_field(field)
+    label = format_html('<label for="{}" class="form-label">{}</label>', field.id_for_label, field.label)
     return format_html(
-        '<div id="div_{}" class="mb-3"><label for="{}" class="form-label">{}</label>{}{}{}</div>',
+        '<div id="div_{}" class="mb-3">{}{}{}{}</div>',
         field.auto_id,
-        field.id_for_label,
-        field.label,
+        label if field.label else "",  # crispy draws no label for a field without one
         control,
         _errors(field),
         _help(field),

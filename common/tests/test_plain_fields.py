@@ -22,6 +22,7 @@ class FilterForm(forms.Form):
     grouped = forms.ChoiceField(required=False, choices=[("", "any"), ("Group", [("a", "A <1>"), ("b", "B")])])
     year = forms.IntegerField(required=False, min_value=2013, help_text="The year it was reported.")
     late = forms.BooleanField(label="Late only", required=False)
+    unlabelled = forms.CharField(label="", required=False)
     needed = forms.CharField(label="Needed")
 
 
@@ -47,7 +48,7 @@ def crispy(field) -> str:
     ],
     ids=["empty", "chosen", "invalid"],
 )
-@pytest.mark.parametrize("name", ["q", "status", "grouped", "year", "late", "needed"])
+@pytest.mark.parametrize("name", ["q", "status", "grouped", "year", "late", "unlabelled", "needed"])
 def test_a_filter_field_is_drawn_as_crispy_draws_it(data, name):
     # Two forms: crispy adds its classes to the widget's attrs, which must not be what makes them equal.
     assert plain(_validated(data)[name]) == crispy(_validated(data)[name])
