@@ -37,6 +37,11 @@ from households.models import (
     StatusChange,
 )
 
+# The order of every list of households: village by village, by number within each. On the household's own
+# columns, so that the index household_village_number hands a page over in order; ordering by the village's
+# code (a join) made the database sort the whole scope for each page of 50.
+LIST_ORDER = ("village_id", "number")
+
 HEAD_FIRST = Case(When(relation=Relation.HEAD, then=Value(0)), default=Value(1), output_field=IntegerField())
 
 
@@ -120,7 +125,7 @@ def household_list(*, user):
         .select_related("village", "group", "latest_assessment")
         .annotate(size=_member_count())
         .prefetch_related(heads_prefetch())
-        .order_by("village__code", "number")
+        .order_by(*LIST_ORDER)
     )
 
 
@@ -220,7 +225,7 @@ def income_flagged(*, user, line: IncomeLine, village=None, flag: str = "", stat
         )
         .select_related("village")
         .prefetch_related(heads_prefetch())
-        .order_by("village__code", "number")
+        .order_by(*LIST_ORDER)
     )
     if flag == IncomeFlag.BELOW_LINE:
         households = households.filter(below_line=True)
@@ -302,7 +307,7 @@ def filter_by_class(households, exit_class: str):
 
 
 def with_list_joins(households):
-    return households.select_related("village").prefetch_related(heads_prefetch()).order_by("village__code", "number")
+    return households.select_related("village").prefetch_related(heads_prefetch()).order_by(*LIST_ORDER)
 
 
 @dataclass(frozen=True)

@@ -418,6 +418,9 @@ if SENTRY_DSN:
 
 # ---------------------------------------------------------------- domain
 HOUSEHOLDS_PER_PAGE = envint("HOUSEHOLDS_PER_PAGE", 50)
+# A list counts its rows up to this many and offers the pages that hold them ("10000+" beyond): counting or
+# paging through a whole county on every page is what made its lists slow (common.pagination).
+LIST_COUNT_BOUND = envint("LIST_COUNT_BOUND", 10_000)
 # The most rows an Excel download holds; a longer list asks the user to narrow it first.
 EXPORT_MAX_ROWS = envint("EXPORT_MAX_ROWS", 100_000)
 LOAN_DUE_SOON_DAYS = envint("LOAN_DUE_SOON_DAYS", 30)

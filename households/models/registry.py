@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.choices import ChoiceLabelsMixin
 from households import classification, idnumbers
 from households.choices import (
     AssessmentItem,
@@ -52,7 +53,7 @@ from households.querysets import (
 REGISTERED_POOR_STATUSES = (HouseholdStatus.UNEXITED, HouseholdStatus.EXITED)
 
 
-class Household(models.Model):
+class Household(ChoiceLabelsMixin, models.Model):
     number = models.CharField(_("household number"), max_length=32, unique=True)
     village = models.ForeignKey(Village, verbose_name=_("village"), on_delete=models.PROTECT, related_name="households")
     group = models.ForeignKey(
@@ -133,6 +134,8 @@ class Household(models.Model):
         ordering = ["village_id", "number"]
         indexes = [
             models.Index(fields=["village", "status"], name="household_village_status"),
+            # The lists' order (households.selectors.LIST_ORDER): a page is read off this index, never sorted.
+            models.Index(fields=["village", "number"], name="household_village_number"),
             models.Index(fields=["status", "exit_year"], name="household_status_exit_year"),
             models.Index(fields=["main_cause"], name="household_main_cause"),
             # The dashboards' lists of households failing an item, read by village without touching the others.
@@ -194,7 +197,7 @@ class Household(models.Model):
         return [PovertyCause(code).label for code in self.other_causes if code in PovertyCause.values]
 
 
-class Member(models.Model):
+class Member(ChoiceLabelsMixin, models.Model):
     household = models.ForeignKey(
         Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="members"
     )

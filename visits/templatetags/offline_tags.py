@@ -1,9 +1,12 @@
 """The settings and words the phone's scripts need (static/js/offline.js), written into every page."""
 
+import functools
+
 from django import template
 from django.conf import settings
 from django.urls import reverse
 from django.utils.html import json_script
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from visits.views_offline import shell_pages
@@ -32,6 +35,12 @@ def offline_config(context):
 
 def words() -> dict[str, str]:
     """What the scripts say, in the page's language. %(count)s and the like are filled in by the script."""
+    return _words(get_language())
+
+
+@functools.lru_cache(maxsize=8)
+def _words(language: str) -> dict[str, str]:
+    # Some fifty translations on every page: once per language and process instead.
     return {
         "waiting_count": _("Visits waiting to be sent: %(count)s"),
         "sent_count": _("Visits sent from this phone: %(count)s"),
