@@ -33,7 +33,7 @@ from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from audit.models import AccessEvent, AuditEvent
+from audit.models import AccessEvent, AuditEvent, AuditRowChange
 
 audit_log = logging.getLogger("townaid.audit")
 
@@ -81,6 +81,16 @@ def form_fields(form) -> list[str]:
 
 
 def tracked_fields(model) -> list[models.Field]:
+    found = _TRACKED.get(model)
+    if found is None:
+        found = _TRACKED[model] = _tracked_fields(model)
+    return found
+
+
+_TRACKED: dict[Any, list[models.Field]] = {}  # a model's fields never change while the process runs
+
+
+def _tracked_fields(model) -> list[models.Field]:
     return [
         f
         for f in model._meta.concrete_fields
@@ -137,6 +147,7 @@ class AuditTrail:
     via: str
     reason: str = ""
     import_batch: Any = None
+    event: AuditEvent | None = None  # a bulk change's one event (bulk_event): record() writes its rows instead
     _pending: list[_Pending] = field(default_factory=list)
     _labels: dict[tuple[Any, Any], str] = field(default_factory=dict)
 
@@ -206,6 +217,8 @@ class AuditTrail:
         if not self._pending:
             return []
         self._load_missing_labels()
+        if self.event is not None:
+            return self._record_rows()
         events = [
             AuditEvent(
                 actor=self.actor,
@@ -225,6 +238,26 @@ class AuditTrail:
         ]
         self._pending = []
         return AuditEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+
+    def _record_rows(self) -> list:
+        rows = [
+            AuditRowChange(
+                event=self.event,
+                at=self.event.at,
+                household_id=p.household.pk if p.household is not None else None,
+                household_number=p.household.number if p.household is not None else "",
+                object_type=p.instance_label,
+                object_id=p.object_id,
+                object_repr=p.object_repr[:200],
+                action=p.action,
+                changes=self._changes(p),
+                reason="" if p.reason is None else p.reason,
+            )
+            for p in self._pending
+        ]
+        self._pending = []
+        AuditRowChange.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        return []  # written, not kept: a bulk change may write hundreds of thousands
 
     # ------------------------------------------------------------ internals
 
@@ -283,6 +316,26 @@ class AuditTrail:
         if (masked := MASKED_FIELDS.get((p.instance_label, name))) is not None:
             return masked(value)
         return json_value(value)
+
+
+def bulk_event(
+    *, actor, via: str, instance, action: str = Action.CHANGED, reason: str = "", import_batch=None, changes=None
+) -> AuditEvent:
+    """The one event of a write of many records (a roster import): an AuditTrail(event=...) records its rows.
+
+    `changes` sums it up ({"households created": [None, 120], ...}); each record's own changes are its rows.
+    """
+    return AuditEvent.objects.create(
+        actor=actor,
+        via=via,
+        object_type=type(instance)._meta.label,
+        object_id=instance.pk,
+        object_repr=str(instance)[:200],
+        action=action,
+        changes=changes or {},
+        reason=reason,
+        import_batch_id=getattr(import_batch, "pk", None),
+    )
 
 
 def json_value(value):
