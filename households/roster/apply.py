@@ -1,4 +1,4 @@
-"""Writing a plan: one transaction, in parts of a few thousand households, bulk inserts and updates in each.
+"""Writing a plan: one transaction, in parts of a few thousand households, bulk inserts (COPY) and updates in each.
 
 The plan was made from a registry snapshot loaded with lock=True inside the same
 transaction, so the rows it updates are locked and nothing it checked can change
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from audit import trail as audit
 from audit.models import AuditEvent
+from common.copying import bulk_insert, unsaved
 from households.choices import HouseholdStatus
 from households.models import Household, HouseholdImport, Member, StatusChange, VillagerGroup
 from households.roster.validate import CREATED, UNCHANGED, UPDATED, HouseholdChange, Plan
@@ -115,9 +116,9 @@ def _create_households(part: list[HouseholdChange], group_ids, now) -> list[Hous
         values = dict(change.values)
         if change.group:
             values["group_id"] = group_ids[change.group]
-        change.household = Household(**values, created_at=now, updated_at=now)
+        change.household = unsaved(Household, {**values, "created_at": now, "updated_at": now})
         new.append(change.household)
-    Household.objects.bulk_create(new, batch_size=BATCH_SIZE)
+    bulk_insert(Household, new)
     if new and new[0].pk is None:  # a database that does not return keys from a bulk insert
         pks = dict(Household.objects.filter(number__in=[h.number for h in new]).values_list("number", "pk"))
         for household in new:
@@ -152,7 +153,7 @@ def _write_members(part: list[HouseholdChange]):
         for member_change in change.members:
             if member_change.action == CREATED:
                 values = {"household_id": change.household.pk, "id_number": member_change.id_number}
-                member_change.member = Member(**values, **member_change.values)
+                member_change.member = unsaved(Member, {**values, **member_change.values})
                 new.append(member_change.member)
             elif member_change.action == UPDATED:
                 member = member_change.member
@@ -168,7 +169,7 @@ def _write_members(part: list[HouseholdChange]):
         Member.objects.bulk_update(demoted, sorted(demoted_fields), batch_size=BATCH_SIZE)
     if updated:
         Member.objects.bulk_update(updated, sorted(updated_fields), batch_size=BATCH_SIZE)
-    Member.objects.bulk_create(new, batch_size=BATCH_SIZE)
+    bulk_insert(Member, new)
 
 
 def _record_history(part: list[HouseholdChange], *, batch, user, today, created):
@@ -198,8 +199,8 @@ def _record_history(part: list[HouseholdChange], *, batch, user, today, created)
             statuses.append(
                 _status(change.household, HouseholdStatus.EXITED, change.status_to, reason, batch, user, today)
             )
-    StatusChange.objects.bulk_create(statuses, batch_size=BATCH_SIZE)
-    HouseholdImport.objects.bulk_create(imports, batch_size=BATCH_SIZE)
+    bulk_insert(StatusChange, statuses)
+    bulk_insert(HouseholdImport, imports)
 
 
 def _status_reason(change, batch) -> str:
