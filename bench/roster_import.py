@@ -71,7 +71,9 @@ class Stopwatch:
         print(f"{name:<46} {took:8.2f} s {len(queries):6d} queries", flush=True)
 
 
-def generate(path: Path, people: int, rng: random.Random, *, phone_changes: set[str] = frozenset()) -> int:
+def generate(
+    path: Path, people: int, rng: random.Random, *, phone_changes: set[str] = frozenset(), prefix: str = "BENCH"
+) -> int:
     """Write a roster of about `people` people; returns how many it holds. Same rng seed, same roster."""
     book = Workbook()  # not write-only: like Excel, it writes the sheet's dimension first, which readers rely on
     sheet = book.active
@@ -80,10 +82,12 @@ def generate(path: Path, people: int, rng: random.Random, *, phone_changes: set[
     sheet.append(["固镇建档立卡贫困人口明细表（基准）"])
     sheet.append([column.zh for column in columns.COLUMNS])
     written, number = 0, 0
+    used: set[str] = set()
+    province = rng.randint(10, 99)  # a region code of its own for each seed ("99": no county), so seeds never clash
     causes = [zh for zh, _en, _value in columns.CAUSES.entries]
     while written < people:
         number += 1
-        household_number = f"BENCH{number:08d}"
+        household_number = f"{prefix}{number:08d}"
         size = min(rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 5, 6]), people - written)
         village = rng.choice(VILLAGES)
         main = rng.choice(causes)
@@ -105,11 +109,13 @@ def generate(path: Path, people: int, rng: random.Random, *, phone_changes: set[
         for index in range(size):
             sex = rng.choice([idnumbers.MALE, idnumbers.FEMALE])
             born = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 70))
+            id_number = unique_id(f"{province}99{rng.randint(10, 99)}", born, sex, rng, used)
+            born = idnumbers.parse(id_number).birth_date
             disabled = rng.random() < 0.05
             row = {
                 **shared,
                 "name": rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.randint(1, 2))),
-                "id_number": idnumbers.make(f"3499{rng.randint(10, 99)}", born, sex, rng),  # no county uses 3499
+                "id_number": id_number,
                 "relation": "户主" if index == 0 else rng.choice(RELATIONS),
                 "sex": "男" if sex == idnumbers.MALE else "女",
                 "birth_date": born.isoformat(),
@@ -242,7 +248,8 @@ def figures(options) -> None:
         Village.objects.get_or_create(town=town, name=name)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "roster.xlsx"
-        people = generate(path, options.people, random.Random(options.seed))
+        # Numbers and IDs of their own for each seed: a second run on the same database imports new households.
+        people = generate(path, options.people, random.Random(options.seed), prefix=f"B{options.seed}N")
         print(f"file: {path.stat().st_size / 1048576:.1f} MB, {people:,} people", flush=True)
         parse = bare_parse(path)
         print(f"bare parse: calamine {parse['calamine']:.1f} s, openpyxl {parse['openpyxl']:.1f} s", flush=True)
@@ -293,6 +300,14 @@ def figures(options) -> None:
                 indent=2,
             )
         )
+
+
+def unique_id(region: str, born: dt.date, sex: str, rng: random.Random, used: set[str]) -> str:
+    """A valid ID number not yet in the file (a roster never holds one twice)."""
+    while (id_number := idnumbers.make(region, born, sex, rng)) in used:
+        born += dt.timedelta(days=1)
+    used.add(id_number)
+    return id_number
 
 
 def main():

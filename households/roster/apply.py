@@ -70,8 +70,17 @@ def apply_plan(
             _record_audit(part, stored, trail=trail, batch=batch)
             households_imported([change.household.pk for change in part])
             written += sum(len(change.members) for change in part)
+            _let_go(part)
             if on_progress is not None:
                 on_progress(written, people)
+
+
+def _let_go(part: list[HouseholdChange]) -> None:
+    """Drop a written part's records: the plan keeps what it counts, not a hundred thousand model instances."""
+    for change in part:
+        change.household = None
+        for member_change in change.members:
+            member_change.member = None
 
 
 def households_imported(household_ids: list[int]) -> None:

@@ -1,5 +1,6 @@
 """Import a household roster workbook from the command line: the same checks and the same path as the web page."""
 
+import resource
 import time
 from pathlib import Path
 
@@ -41,7 +42,8 @@ class Progress:
             "checked": _("Checked %(done)s rows against the registry"),
             "applied": _("Written %(done)s of %(total)s people (%(rate)s people/s)"),
         }
-        self.out.write(lines[stage] % values + f" [{now - self.started:.1f} s]")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        self.out.write(lines[stage] % values + f" [{now - self.started:.1f} s, {peak} MB]")
 
 
 class Command(BaseCommand):
