@@ -125,6 +125,45 @@ class AuditEvent(models.Model):
         return _named("households.ImportBatch", self.import_batch_id)
 
 
+class AuditRowChange(models.Model):
+    """One record's change within an event that wrote many at once (a roster import): which record, what changed.
+
+    The event says who, when and through what, once; its rows are written in bulk
+    as the write goes, never held together in memory. A row carries its event's
+    time and names its household by key, like an event, so that a household's
+    history finds what an import changed in it through the (household, time) index.
+    `changes` reads as an event's does (audit.trail.readable_changes).
+    """
+
+    event = models.ForeignKey(
+        AuditEvent, verbose_name=_("change history entry"), on_delete=models.PROTECT, related_name="rows"
+    )
+    at = models.DateTimeField(_("when"), editable=False)
+    household_id = models.PositiveBigIntegerField(_("household ID"), null=True, blank=True)
+    household_number = models.CharField(_("household number"), max_length=32, blank=True, db_index=True)
+    object_type = models.CharField(_("record type"), max_length=100)
+    object_id = models.PositiveBigIntegerField(_("record ID"), null=True, blank=True)
+    object_repr = models.CharField(_("record"), max_length=200)
+    action = models.CharField(_("action"), max_length=20, choices=AuditEvent.Action.choices)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    objects = AdministratorsOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("record changed in a bulk change")
+        verbose_name_plural = _("records changed in bulk changes")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["household_id", "-at", "-id"], name="audit_row_household_time")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.object_repr}"
+
+    @property
+    def household(self):
+        return _named("households.Household", self.household_id)
+
+
 class AccessEvent(models.Model):
     """A look at personal data that left the page: a full ID number shown, a list or a card downloaded."""
 

@@ -33,7 +33,8 @@ from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from audit.models import AccessEvent, AuditEvent
+from audit.models import AccessEvent, AuditEvent, AuditRowChange
+from common.copying import insert_values
 
 audit_log = logging.getLogger("townaid.audit")
 
@@ -72,12 +73,25 @@ MASKED_FIELDS: dict[tuple[str, str], Any] = {}
 # JSON lists of choices, whose field has no choices of its own to label them with.
 LIST_CHOICES: dict[tuple[str, str], Any] = {}
 BATCH_SIZE = 500
+ROW_FIELDS = [
+    "event_id",
+    "at",
+    "household_id",
+    "household_number",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "action",
+    "changes",
+    "reason",
+]
 EMPTY = (None, "", [], {})
 
 
 def mask_field(label: str, name: str, mask) -> None:
     """Keep a field masked in the trail: `mask` turns its stored value into what may be shown."""
     MASKED_FIELDS[(label, name)] = mask
+    _KINDS.clear()
 
 
 def label_list(label: str, name: str, choices) -> None:
@@ -91,6 +105,16 @@ def form_fields(form) -> list[str]:
 
 
 def tracked_fields(model) -> list[models.Field]:
+    found = _TRACKED.get(model)
+    if found is None:
+        found = _TRACKED[model] = _tracked_fields(model)
+    return found
+
+
+_TRACKED: dict[Any, list[models.Field]] = {}  # a model's fields never change while the process runs
+
+
+def _tracked_fields(model) -> list[models.Field]:
     return [
         f
         for f in model._meta.concrete_fields
@@ -147,6 +171,7 @@ class AuditTrail:
     via: str
     reason: str = ""
     import_batch: Any = None
+    event: AuditEvent | None = None  # a bulk change's one event (bulk_event): record() writes its rows instead
     _pending: list[_Pending] = field(default_factory=list)
     _labels: dict[tuple[Any, Any], str] = field(default_factory=dict)
 
@@ -160,8 +185,11 @@ class AuditTrail:
         extra: dict[str, Any] | None = None,
     ) -> None:
         raw = {}
+        attributes = instance.__dict__
         for f in tracked_fields(type(instance)):
-            value = self._value(instance, f)
+            value = attributes[f.attname] if f.attname in attributes else getattr(instance, f.attname)
+            if f.is_relation and value is not None:
+                value = self._value(instance, f)  # its name, when the related record is at hand
             if value not in EMPTY:
                 raw[f.name] = (None, value)
         for name, value in (extra or {}).items():
@@ -216,6 +244,8 @@ class AuditTrail:
         if not self._pending:
             return []
         self._load_missing_labels()
+        if self.event is not None:
+            return self._record_rows()
         events = [
             AuditEvent(
                 actor=self.actor,
@@ -235,6 +265,27 @@ class AuditTrail:
         ]
         self._pending = []
         return AuditEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+
+    def _record_rows(self) -> list:
+        event = self.event
+        rows = [
+            (
+                event.pk,
+                event.at,
+                p.household.pk if p.household is not None else None,
+                p.household.number if p.household is not None else "",
+                p.instance_label,
+                p.object_id,
+                p.object_repr[:200],
+                p.action,
+                self._changes(p),
+                "" if p.reason is None else p.reason,
+            )
+            for p in self._pending
+        ]
+        self._pending = []
+        insert_values(AuditRowChange, ROW_FIELDS, rows)
+        return []  # written, not kept: a bulk change may write hundreds of thousands
 
     # ------------------------------------------------------------ internals
 
@@ -279,28 +330,76 @@ class AuditTrail:
                 self._labels[(model, pk)] = str(related)
 
     def _changes(self, p: _Pending) -> dict[str, list]:
-        return {name: [self._display(p, name, old), self._display(p, name, new)] for name, (old, new) in p.raw.items()}
+        display = self._display
+        if p.action == Action.CREATED:  # [None, value]: one value to show
+            return {name: [None, display(p, name, new)] for name, (_old, new) in p.raw.items()}
+        return {name: [display(p, name, old), display(p, name, new)] for name, (old, new) in p.raw.items()}
 
     def _display(self, p: _Pending, name: str, value):
         if value is None:
             return None
-        try:
-            f = p.model._meta.get_field(name)
-        except FieldDoesNotExist:  # a change that is no field of the record (`extra`)
-            return json_value(value)
-        if f.is_relation and not f.many_to_many:  # many-to-many values come as `extra`, already readable
-            return self._labels.get((f.related_model, value), f"#{value}")
-        if (masked := MASKED_FIELDS.get((p.instance_label, name))) is not None:
-            return masked(value)
+        kind, how = _KINDS.get((p.model, name)) or _display_kind(p.model, p.instance_label, name)
+        if kind == RELATED:  # many-to-many values come as `extra`, already readable
+            return self._labels.get((how, value), f"#{value}")
+        if kind == MASKED:
+            return how(value)
         return json_value(value)
 
 
+def bulk_event(
+    *, actor, via: str, instance, action: str = Action.CHANGED, reason: str = "", import_batch=None, changes=None
+) -> AuditEvent:
+    """The one event of a write of many records (a roster import): an AuditTrail(event=...) records its rows.
+
+    `changes` sums it up ({"households created": [None, 120], ...}); each record's own changes are its rows.
+    """
+    return AuditEvent.objects.create(
+        actor=actor,
+        via=via,
+        object_type=type(instance)._meta.label,
+        object_id=instance.pk,
+        object_repr=str(instance)[:200],
+        action=action,
+        changes=changes or {},
+        reason=reason,
+        import_batch_id=getattr(import_batch, "pk", None),
+    )
+
+
+RELATED, MASKED, PLAIN = "related", "masked", "plain"
+_KINDS: dict[tuple[Any, str], tuple[str, Any]] = {}
+
+
+def _display_kind(model, label: str, name: str) -> tuple[str, Any]:
+    """How a field's value is shown (a related record's name, masked, or as itself): looked up once per field."""
+    found = _KINDS.get((model, name))
+    if found is None:
+        try:
+            f = model._meta.get_field(name)
+        except FieldDoesNotExist:  # a change that is no field of the record (`extra`)
+            f = None
+        if f is not None and f.is_relation and not f.many_to_many:
+            found = (RELATED, f.related_model)
+        elif f is not None and (masked := MASKED_FIELDS.get((label, name))) is not None:
+            found = (MASKED, masked)
+        else:
+            found = (PLAIN, None)
+        _KINDS[(model, name)] = found
+    return found
+
+
+_AS_THEY_ARE = (bool, int, float, str, list, dict)
+_ISO = (dt.datetime, dt.date, dt.time)
+
+
 def json_value(value):
-    if isinstance(value, dt.datetime | dt.date | dt.time):
+    if type(value) in _AS_THEY_ARE:  # most values: no isinstance chain
+        return value
+    if isinstance(value, _ISO):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, bool | int | float | str | list | dict):
+    if isinstance(value, _AS_THEY_ARE):
         return value
     return str(value)
 

@@ -1,6 +1,8 @@
 """Time the roster import on the current database: generate a realistic roster, then read, check and apply it.
 
     DATABASE_URL=postgres://user@host/db .venv/bin/python bench/roster_import.py [--people 20000] [--keep]
+    DATABASE_URL=postgres://user@host/copy .venv/bin/python bench/roster_import.py --figures --people 100000 \
+        [--json PATH] [--user bench-importer] [--sample 5000] [--seed 2020]
 
 It makes a bench town with 11 villages, writes an .xlsx of about --people people
 in households of 1-6 (household columns on every row, a title row above the
@@ -69,7 +71,9 @@ class Stopwatch:
         print(f"{name:<46} {took:8.2f} s {len(queries):6d} queries", flush=True)
 
 
-def generate(path: Path, people: int, rng: random.Random, *, phone_changes: set[str] = frozenset()) -> int:
+def generate(
+    path: Path, people: int, rng: random.Random, *, phone_changes: set[str] = frozenset(), prefix: str = "BENCH"
+) -> int:
     """Write a roster of about `people` people; returns how many it holds. Same rng seed, same roster."""
     book = Workbook()  # not write-only: like Excel, it writes the sheet's dimension first, which readers rely on
     sheet = book.active
@@ -78,10 +82,12 @@ def generate(path: Path, people: int, rng: random.Random, *, phone_changes: set[
     sheet.append(["固镇建档立卡贫困人口明细表（基准）"])
     sheet.append([column.zh for column in columns.COLUMNS])
     written, number = 0, 0
+    used: set[str] = set()
+    province = rng.randint(10, 99)  # a region code of its own for each seed ("99": no county), so seeds never clash
     causes = [zh for zh, _en, _value in columns.CAUSES.entries]
     while written < people:
         number += 1
-        household_number = f"BENCH{number:08d}"
+        household_number = f"{prefix}{number:08d}"
         size = min(rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 5, 6]), people - written)
         village = rng.choice(VILLAGES)
         main = rng.choice(causes)
@@ -103,11 +109,13 @@ def generate(path: Path, people: int, rng: random.Random, *, phone_changes: set[
         for index in range(size):
             sex = rng.choice([idnumbers.MALE, idnumbers.FEMALE])
             born = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 70))
+            id_number = unique_id(f"{province}99{rng.randint(10, 99)}", born, sex, rng, used)
+            born = idnumbers.parse(id_number).birth_date
             disabled = rng.random() < 0.05
             row = {
                 **shared,
                 "name": rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.randint(1, 2))),
-                "id_number": idnumbers.make(f"3403{rng.randint(10, 99)}", born, sex, rng),
+                "id_number": id_number,
                 "relation": "户主" if index == 0 else rng.choice(RELATIONS),
                 "sex": "男" if sex == idnumbers.MALE else "女",
                 "birth_date": born.isoformat(),
@@ -127,11 +135,195 @@ def generate(path: Path, people: int, rng: random.Random, *, phone_changes: set[
     return written
 
 
+# ---------------------------------------------------------------- side by side (--figures)
+
+GOAL_SECONDS, GOAL_MB, GOAL_RATIO = 20.0, 300, 20.0
+
+
+def bare_parse(path: Path) -> dict[str, float]:
+    """Seconds to read every cell of the sheet, nothing else: python-calamine, then openpyxl read-only."""
+    import python_calamine
+    from openpyxl import load_workbook
+
+    started = time.perf_counter()
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    sum(1 for _row in book.get_sheet_by_name(book.sheet_names[0]).iter_rows())
+    calamine = time.perf_counter() - started
+    started = time.perf_counter()
+    workbook = load_workbook(path, read_only=True)
+    sum(1 for _row in workbook.worksheets[0].iter_rows(values_only=True))
+    workbook.close()
+    return {"calamine": calamine, "openpyxl": time.perf_counter() - started}
+
+
+def import_command(path: Path, user: str) -> dict[str, float]:
+    """`manage.py import_roster` end to end in its own process: wall time, and its peak resident memory.
+
+    The peak is read by /usr/bin/time -v: a child's own ru_maxrss starts from its parent's (Linux keeps the
+    high-water mark across fork and exec), and this process has just parsed the file with openpyxl.
+    """
+    import re
+    import subprocess
+
+    command = [sys.executable, str(Path(__file__).resolve().parent.parent / "manage.py"), "import_roster", str(path)]
+    command += ["--user", user]
+    started = time.perf_counter()
+    done = subprocess.run(["/usr/bin/time", "-v", *command], capture_output=True, text=True)
+    took = time.perf_counter() - started
+    print(done.stderr[-2500:], done.stdout[-1000:], sep="\n")
+    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    peak = int(found.group(1)) / 1024 if found else float("nan")
+    return {"seconds": took, "peak_mb": peak, "returncode": done.returncode}
+
+
+def import_export_default(people: int, town) -> float:
+    """django-import-export's default import of the same households and members (a plain ModelResource each).
+
+    Rows per second over `people` rows of the generated roster's shape, rolled back.
+    """
+    import tablib
+    from import_export import resources
+
+    from households.models import Household, Member
+
+    class HouseholdResource(resources.ModelResource):
+        class Meta:
+            model = Household
+            import_id_fields = ("number",)
+            fields = ("number", "village", "phone", "identified_year", "status", "attribute", "main_cause")
+
+    class MemberResource(resources.ModelResource):
+        class Meta:
+            model = Member
+            import_id_fields = ("id_number",)
+            fields = ("household", "id_number", "name", "relation", "sex", "birth_date")
+
+    rng = random.Random(2020)
+    village = Village.objects.filter(town=town).first()
+    households = tablib.Dataset(
+        headers=["number", "village", "phone", "identified_year", "status", "attribute", "main_cause"]
+    )
+    people_rows = []
+    number = 0
+    while len(people_rows) < people:
+        number += 1
+        households.append([f"DJIE{number:08d}", village.pk, "13900000000", 2015, "unexited", "ordinary", "illness"])
+        for index in range(min(3, people - len(people_rows))):
+            born = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 50))
+            people_rows.append((number, index, born))
+    with transaction.atomic():
+        started = time.perf_counter()
+        result = HouseholdResource().import_data(households, dry_run=False)
+        assert not result.has_errors()
+        pks = dict(Household.objects.filter(number__startswith="DJIE").values_list("number", "pk"))
+        members = tablib.Dataset(headers=["household", "id_number", "name", "relation", "sex", "birth_date"])
+        for number, index, born in people_rows:
+            members.append(
+                [
+                    pks[f"DJIE{number:08d}"],
+                    idnumbers.make("349901", born, idnumbers.MALE, rng),
+                    "王伟",
+                    "head" if index == 0 else "son",
+                    "male",
+                    born.isoformat(),
+                ]
+            )
+        result = MemberResource().import_data(members, dry_run=False)
+        assert not result.has_errors(), [row.errors for row in result.rows[:3]]
+        took = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return (len(households) + len(members)) / took * len(members) / (len(households) + len(members))
+
+
+def figures(options) -> None:
+    """Every figure of the roster import side by side on the same generated file; --json writes them."""
+    import json
+
+    town, _created = Town.objects.get_or_create(code="bench-roster", defaults={"name": "基准镇"})
+    for name in VILLAGES:
+        Village.objects.get_or_create(town=town, name=name)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "roster.xlsx"
+        # Numbers and IDs of their own for each seed: a second run on the same database imports new households.
+        people = generate(path, options.people, random.Random(options.seed), prefix=f"B{options.seed}N")
+        print(f"file: {path.stat().st_size / 1048576:.1f} MB, {people:,} people", flush=True)
+        parse = bare_parse(path)
+        print(f"bare parse: calamine {parse['calamine']:.1f} s, openpyxl {parse['openpyxl']:.1f} s", flush=True)
+        ours = import_command(path, options.user)
+    ours_rate = people / ours["seconds"]
+    djie_rate = import_export_default(options.sample, town)
+    ratio = ours_rate / djie_rate
+    rows = [
+        (
+            "roster import end to end (import_roster)",
+            ours["seconds"],
+            "s",
+            f"<= {GOAL_SECONDS:.0f} (goal 10)",
+            ours["seconds"] <= GOAL_SECONDS and ours["returncode"] == 0,
+            f"{people:,} people, {ours_rate:,.0f} rows/s",
+        ),
+        (
+            "roster import peak memory",
+            ours["peak_mb"],
+            "MB",
+            f"<= {GOAL_MB}",
+            ours["peak_mb"] <= GOAL_MB,
+            "peak RSS of the import_roster process",
+        ),
+        (
+            "roster import vs django-import-export defaults",
+            ratio,
+            "x",
+            f">= {GOAL_RATIO:.0f}",
+            ratio >= GOAL_RATIO,
+            f"ours {ours_rate:,.0f} rows/s, dj-i-e {djie_rate:,.0f} rows/s on {options.sample:,} people",
+        ),
+        ("bare parse, python-calamine", parse["calamine"], "s", "", True, "every row of the same file"),
+        ("bare parse, openpyxl read-only", parse["openpyxl"], "s", "", True, "every row of the same file"),
+    ]
+    for name, measured, unit, goal, met, detail in rows:
+        print(f"{name:<48} {measured:10.1f} {unit:<3} {goal:<16} {'met' if met else 'NOT met'}  {detail}")
+    if options.json:
+        Path(options.json).write_text(
+            json.dumps(
+                {
+                    "figures": [
+                        dict(zip(("name", "measured", "unit", "goal", "met", "detail"), row, strict=True))
+                        for row in rows
+                    ]
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+
+
+def unique_id(region: str, born: dt.date, sex: str, rng: random.Random, used: set[str]) -> str:
+    """A valid ID number not yet in the file (a roster never holds one twice)."""
+    while (id_number := idnumbers.make(region, born, sex, rng)) in used:
+        born += dt.timedelta(days=1)
+    used.add(id_number)
+    return id_number
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=20_000)
     parser.add_argument("--keep", action="store_true", help="commit what the bench imported instead of rolling back")
+    parser.add_argument(
+        "--figures",
+        action="store_true",
+        help="side by side: bare parse, `import_roster` end to end (COMMITS to the database: use a copy), "
+        "django-import-export defaults",
+    )
+    parser.add_argument("--json", default="", help="with --figures: write the figures to this file")
+    parser.add_argument("--user", default="bench-importer", help="with --figures: the importing administrator")
+    parser.add_argument("--sample", type=int, default=5000, help="with --figures: people for django-import-export")
+    parser.add_argument("--seed", type=int, default=2020, help="with --figures: another seed, other households")
     options = parser.parse_args()
+    if options.figures:
+        figures(options)
+        return
     watch = Stopwatch()
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
     with tempfile.TemporaryDirectory() as folder:

@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from audit import trail as audit
-from audit.models import AccessEvent, AuditEvent
+from audit.models import AccessEvent, AuditEvent, AuditRowChange
 from households import services, summaries
 from households.choices import HouseholdStatus
 from households.models import (
@@ -443,6 +443,23 @@ class HouseholdEventFilter(_OneValueFilter):
     def label_for(self, value):
         return Household.objects.filter(pk=value).values_list("number", flat=True).first()
 
+    def queryset(self, request, queryset):
+        """A household's events, and those of the imports that changed it (their rows name it)."""
+        value = self.value()
+        if queryset.model is AuditEvent and value and value.isascii() and value.isdigit():
+            rows = AuditRowChange.objects.filter(household_id=int(value)).values("event_id")
+            return queryset.filter(Q(household_id=int(value)) | Q(pk__in=rows))
+        return super().queryset(request, queryset)
+
+
+class EventFilter(_OneValueFilter):
+    title = _("change history entry")
+    parameter_name = "event"
+
+    def label_for(self, value):
+        event = AuditEvent.objects.filter(pk=value).first()
+        return str(event) if event is not None else None
+
 
 class _UserFilter(_OneValueFilter):
     title = _("user")
@@ -522,8 +539,15 @@ class AuditEventAdmin(TrailAdmin):
         "changes_table",
         "reason",
         "import_batch",
+        "rows_link",
     )
     readonly_fields = fields
+
+    @admin.display(description=_("records changed"))
+    def rows_link(self, obj):
+        """A bulk change's rows (each record it changed), listed on their own page."""
+        url = reverse("admin:audit_auditrowchange_changelist")
+        return format_html('<a href="{}?event={}">{}</a>', url, obj.pk, _("Each record it changed"))
 
     @admin.display(description=_("record type"), ordering="object_type")
     def record_type(self, obj):
@@ -545,6 +569,24 @@ class AuditEventAdmin(TrailAdmin):
         cells = ((row.label, row.old, row.new) for row in rows)
         body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", cells)
         return format_html("<table>{}{}</table>", header, body)
+
+
+@admin.register(AuditRowChange)
+class AuditRowChangeAdmin(TrailAdmin):
+    """What a bulk change (a roster import) changed, record by record; a household's rows by ?household=."""
+
+    list_display = ("at", "action", "record_type", "object_repr", "household_link", "event_link")
+    list_filter = ("action", HouseholdEventFilter, EventFilter)
+    search_fields = ("=household_number",)
+    user_field = "event__actor"
+    fields = ("at", "event", "household_link", "object_type", "object_id", "object_repr", "action", "changes_table")
+    readonly_fields = fields
+    record_type = AuditEventAdmin.record_type
+    changes_table = AuditEventAdmin.changes_table
+
+    @admin.display(description=_("change history entry"), ordering="event")
+    def event_link(self, obj):
+        return _filter_link("event", obj.event_id, f"#{obj.event_id}")
 
 
 @admin.register(AccessEvent)

@@ -74,6 +74,7 @@ def import_detail(request, pk):
             "earlier": batches.earlier_upload(batch),
             "page": page,
             "refresh": REFRESH_SECONDS if batch.in_progress else None,
+            "written": batches.apply_progress(batch) if batch.status == ImportBatch.Status.APPLYING else None,
             "Status": ImportBatch.Status,
             "failure": batches.failure_message(batch),
             "unlisted": unlisted_lines(batch.counts.get("unlisted")),

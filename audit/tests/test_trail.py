@@ -16,15 +16,15 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Role
 from audit import trail as audit
-from audit.models import AccessEvent, AuditEvent
+from audit.models import AccessEvent, AuditEvent, AuditRowChange
 from households import idnumbers, services
 from households.choices import Relation
 from households.models import Household, ImportBatch, Member
-from households.roster import batches
+from households.roster import apply, batches
 from households.tests import roster_workbooks as rw
 from households.tests.factories import (
     HouseholdFactory,
@@ -327,30 +327,50 @@ def import_file(data: bytes, user) -> ImportBatch:
     return batch
 
 
-def test_a_roster_import_records_each_household_and_member_it_creates_with_the_batch(dongfeng, importer):
+def import_rows(batch) -> list[AuditRowChange]:
+    """What an import recorded record by record, under its one event."""
+    (event,) = trail(import_batch_id=batch.pk)
+    return list(event.rows.order_by("pk"))
+
+
+def test_a_roster_import_is_one_event_naming_the_batch_and_what_it_wrote(dongfeng, importer):
     rows = rw.household() + rw.household()
     batch = import_file(rw.workbook(rows), importer)
 
-    events = trail()
-    assert len(events) == 2 + 6
-    assert {(e.actor, e.via, e.import_batch, e.action) for e in events} == {
-        (importer, Via.IMPORT, batch, Action.CREATED)
-    }
-    households = [e for e in events if e.object_type == "households.Household"]
-    assert sorted(e.household_number for e in households) == sorted({row["number"] for row in rows})
-    first = next(e for e in households if e.household_number == rows[0]["number"])
+    (event,) = trail()
+    assert (event.actor, event.via, event.import_batch, event.object_type, event.object_id) == (
+        importer,
+        Via.IMPORT,
+        batch,
+        "households.ImportBatch",
+        batch.pk,
+    )
+    assert event.changes == {"households created": [None, 2], "members created": [None, 6]}
+    assert str(batch.pk) in event.reason
+
+
+def test_a_roster_import_records_each_household_and_member_it_creates_under_its_event(dongfeng, importer):
+    rows = rw.household() + rw.household()
+    batch = import_file(rw.workbook(rows), importer)
+
+    changes = import_rows(batch)
+    assert len(changes) == 2 + 6
+    assert {change.action for change in changes} == {Action.CREATED}
+    households = [c for c in changes if c.object_type == "households.Household"]
+    assert sorted(c.household_number for c in households) == sorted({row["number"] for row in rows})
+    first = next(c for c in households if c.household_number == rows[0]["number"])
     assert first.household == Household.objects.get(number=rows[0]["number"])
     assert (first.changes["village"], first.changes["group"]) == ([None, "东风村"], [None, "第一组"])
     assert str(batch.pk) in first.reason
-    members = [e for e in events if e.object_type == "households.Member"]
-    assert {e.object_id for e in members} == set(Member.objects.values_list("pk", flat=True))
-    assert_no_whole_id_number(events, *(row["id_number"] for row in rows))
+    members = [c for c in changes if c.object_type == "households.Member"]
+    assert {c.object_id for c in members} == set(Member.objects.values_list("pk", flat=True))
+    assert_no_whole_id_number(changes, *(row["id_number"] for row in rows))
 
 
 def test_a_roster_import_records_only_what_it_updated(dongfeng, importer):
     first_rows, second_rows = rw.household(), rw.household()
     import_file(rw.workbook(first_rows + second_rows), importer)
-    already = AuditEvent.objects.count()
+    already = AuditRowChange.objects.count()
     changed = [{**row, "phone": "0552-7654321"} for row in first_rows]
     changed[2] = {**changed[2], "education": "大专及以上"}
     newcomer = rw.person("之女", born=dt.date(2010, 1, 1), gender=idnumbers.FEMALE, student_status="小学")
@@ -359,16 +379,16 @@ def test_a_roster_import_records_only_what_it_updated(dongfeng, importer):
     batch = import_file(rw.workbook(changed + second_rows), importer)
 
     household = Household.objects.get(number=first_rows[0]["number"])
-    events = trail(import_batch_id=batch.pk)
-    assert AuditEvent.objects.count() == already + 3
-    by_type = {(e.object_type, e.action): e for e in events}
+    changes = import_rows(batch)
+    assert AuditRowChange.objects.count() == already + 3
+    by_type = {(c.object_type, c.action): c for c in changes}
     assert by_type["households.Household", Action.CHANGED].changes == {"phone": ["0552-1234567", "0552-7654321"]}
     son = by_type["households.Member", Action.CHANGED]
     assert son.object_id == household.members.get(id_number=first_rows[2]["id_number"]).pk
     assert son.changes == {"education": ["senior", "college"]}
     daughter = by_type["households.Member", Action.CREATED]
     assert daughter.changes["id_number"] == [None, idnumbers.mask(newcomer["id_number"])]
-    assert {(e.household, e.via, e.actor) for e in events} == {(household, Via.IMPORT, importer)}
+    assert {c.household for c in changes} == {household}
 
 
 def test_an_exit_year_in_the_roster_is_a_status_change_with_its_reason(dongfeng, importer):
@@ -376,13 +396,26 @@ def test_an_exit_year_in_the_roster_is_a_status_change_with_its_reason(dongfeng,
     import_file(rw.workbook(rows), importer)
     batch = import_file(rw.workbook([{**row, "exit_year": 2019} for row in rows]), importer)
 
-    (event,) = trail(import_batch_id=batch.pk)
-    assert event.action == Action.STATUS_CHANGED
-    assert event.changes == {"status": ["unexited", "exited"], "exit_year": [None, 2019]}
-    assert "2019" in event.reason
+    (change,) = import_rows(batch)
+    assert change.action == Action.STATUS_CHANGED
+    assert change.changes == {"status": ["unexited", "exited"], "exit_year": [None, 2019]}
+    assert "2019" in change.reason
 
 
-def test_the_import_records_its_events_in_the_same_queries_for_one_household_or_many(dongfeng, importer):
+def test_what_an_import_changed_reads_like_any_other_change_in_the_readers_language(dongfeng, importer):
+    rows = rw.household()
+    import_file(rw.workbook(rows), importer)
+    batch = import_file(rw.workbook([{**row, "exit_year": 2019} for row in rows]), importer)
+
+    (change,) = import_rows(batch)
+    with translation.override("en"):
+        assert {(row.label, row.old, row.new) for row in audit.readable_changes(change)} == {
+            ("Status", "Not yet out of poverty", "Out of poverty"),
+            ("Year out of poverty", "—", "2019"),
+        }
+
+
+def test_the_import_records_its_trail_in_the_same_queries_for_one_household_or_many(dongfeng, importer):
     def queries_to_import(households: int, group: str) -> int:
         rows = [row for _ in range(households) for row in rw.household(group=group)]
         with CaptureQueriesContext(connection) as queries:
@@ -391,7 +424,23 @@ def test_the_import_records_its_events_in_the_same_queries_for_one_household_or_
 
     one = queries_to_import(1, "第一组")
     assert queries_to_import(5, "第二组") == one
-    assert AuditEvent.objects.count() == 6 * 4
+    assert (AuditEvent.objects.count(), AuditRowChange.objects.count()) == (2, 6 * 4)
+
+
+def test_a_large_import_writes_its_trail_part_by_part_and_keeps_none_of_it(dongfeng, importer, monkeypatch):
+    monkeypatch.setattr(apply, "PART_HOUSEHOLDS", 2)
+    written = []
+    insert_values = audit.insert_values
+
+    def counting(model, fields, rows):
+        written.append(len(rows))
+        return insert_values(model, fields, rows)
+
+    monkeypatch.setattr(audit, "insert_values", counting)
+    batch = import_file(rw.workbook([row for _ in range(5) for row in rw.household()]), importer)
+
+    assert written == [2 * 4, 2 * 4, 1 * 4]
+    assert len(import_rows(batch)) == 5 * 4
 
 
 # ---------------------------------------------------------------- the admin writes
@@ -754,3 +803,27 @@ def test_a_related_record_that_cannot_be_found_is_named_by_its_key(alice, dongfe
     changes.changed(dongfeng_household, after, household=after)
     (event,) = changes.record()
     assert event.changes == {"group": [None, "#987654"]}
+
+
+def test_a_households_history_shows_the_import_that_changed_it_and_what_it_changed(client, administrator, dongfeng):
+    importer = administrator
+    rows, other = rw.household(), rw.household()
+    import_file(rw.workbook(rows + other), importer)
+    batch = import_file(rw.workbook([{**row, "phone": "0552-7654321"} for row in rows] + other), importer)
+    household = Household.objects.get(number=rows[0]["number"])
+    client.force_login(administrator)
+
+    history = client.get(reverse("admin:audit_auditevent_changelist"), {"household": household.pk})
+    assert {event.import_batch_id for event in history.context["cl"].result_list} == {batch.pk - 1, batch.pk}
+
+    changed = client.get(reverse("admin:audit_auditrowchange_changelist"), {"household": household.pk})
+    assert [(row.object_type, row.action) for row in changed.context["cl"].result_list] == [
+        ("households.Household", Action.CHANGED),
+        *[("households.Member", Action.CREATED)] * 3,
+        ("households.Household", Action.CREATED),
+    ]
+    (row,) = [row for row in changed.context["cl"].result_list if row.event.import_batch_id == batch.pk]
+    page = client.get(reverse("admin:audit_auditrowchange_change", args=[row.pk]))
+    shown = page.content.decode()
+    assert "0552-1234567" in shown
+    assert "0552-7654321" in shown

@@ -1,15 +1,19 @@
-"""Writing a plan: one transaction, bulk inserts and updates, history attributed to the batch.
+"""Writing a plan: one transaction, in parts of a few thousand households, bulk inserts (COPY) and updates in each.
 
 The plan was made from a registry snapshot loaded with lock=True inside the same
 transaction, so the rows it updates are locked and nothing it checked can change
 underneath; nothing is validated again here. The database's constraints still
-stand guard: if one trips, the whole import is undone. Every household and
-member created or updated leaves one audit event (via import, with the batch),
-compared with a copy taken before the write: a few inserts, never one per row.
+stand guard: if one trips, the whole import is undone.
+
+The audit trail gets one event for the import (audit.trail.bulk_event) and, part
+by part as the writes go, one row per household and member created or updated,
+compared with a copy taken before the write: a few inserts a part, never one per
+row, and nothing of it kept once written.
 """
 
 import copy
 import datetime as dt
+from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,27 +21,85 @@ from django.utils.translation import gettext as _
 
 from audit import trail as audit
 from audit.models import AuditEvent
+from common.copying import bulk_insert, unsaved
 from households.choices import HouseholdStatus
 from households.models import Household, HouseholdImport, Member, StatusChange, VillagerGroup
-from households.roster.validate import CREATED, UNCHANGED, UPDATED, Plan
+from households.roster.validate import CREATED, UNCHANGED, UPDATED, HouseholdChange, Plan
 
 BATCH_SIZE = 500
+PART_HOUSEHOLDS = 2000  # households written (and their audit rows) together
 
 
-def apply_plan(plan: Plan, *, batch, user, today: dt.date | None = None) -> None:
-    """Create, update and record history for everything the plan changes; raises if the plan has errors."""
+def apply_plan(
+    plan: Plan,
+    *,
+    batch,
+    user,
+    today: dt.date | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Create, update and record history for everything the plan changes; raises if the plan has errors.
+
+    `on_progress` is told (people written, people to write) after each part.
+    """
     if not plan.ok:
         raise ValueError("a plan with errors is never applied")
     today = today or timezone.localdate()
     now = timezone.now()
+    touched = [change for change in plan.households if change.touched]
+    people = sum(len(change.members) for change in touched)
     with transaction.atomic():
-        stored = _stored_copies(plan)
         group_ids = _create_groups(plan)
-        created = _create_households(plan, group_ids, now)
-        _update_households(plan, group_ids, now)
-        _write_members(plan)
-        _record_history(plan, batch=batch, user=user, today=today, created=created)
-        _record_audit(plan, stored, batch=batch, user=user)
+        event = audit.bulk_event(
+            actor=user,
+            via=AuditEvent.Via.IMPORT,
+            instance=batch,
+            import_batch=batch,
+            reason=_("Roster import %(batch)s applied.") % {"batch": batch.pk},
+            changes=_summary(plan),
+        )
+        trail = audit.AuditTrail(actor=user, via=AuditEvent.Via.IMPORT, import_batch=batch, event=event)
+        written = 0
+        for start in range(0, len(touched), PART_HOUSEHOLDS):
+            part = touched[start : start + PART_HOUSEHOLDS]
+            stored = _stored_copies(part)
+            created = _create_households(part, group_ids, now)
+            _update_households(part, group_ids, now)
+            _write_members(part)
+            _record_history(part, batch=batch, user=user, today=today, created=created)
+            _record_audit(part, stored, trail=trail, batch=batch)
+            households_imported([change.household.pk for change in part])
+            written += sum(len(change.members) for change in part)
+            _let_go(part)
+            if on_progress is not None:
+                on_progress(written, people)
+
+
+def _let_go(part: list[HouseholdChange]) -> None:
+    """Drop a written part's records: the plan keeps what it counts, not a hundred thousand model instances."""
+    for change in part:
+        change.household = None
+        for member_change in change.members:
+            member_change.member = None
+
+
+def households_imported(household_ids: list[int]) -> None:
+    """What else must follow the households a part of the import wrote, in the same transaction.
+
+    The place for figures kept per household (dashboard summaries) to be brought up
+    to date: the part's households are written, members and history included.
+    """
+
+
+def _summary(plan: Plan) -> dict[str, list]:
+    """The import's event: how many households and members it created and updated (as [None, count])."""
+    counts = plan.counts()
+    return {
+        f"{kind} {action}": [None, counts[kind][action]]
+        for kind in ("households", "members")
+        for action in (CREATED, UPDATED)
+        if counts[kind][action]
+    }
 
 
 def _create_groups(plan: Plan) -> dict[tuple[int, str], int]:
@@ -55,17 +117,17 @@ def _create_groups(plan: Plan) -> dict[tuple[int, str], int]:
     return {(village_id, name): pk for village_id, name, pk in found}
 
 
-def _create_households(plan: Plan, group_ids, now) -> list[Household]:
+def _create_households(part: list[HouseholdChange], group_ids, now) -> list[Household]:
     new = []
-    for change in plan.households:
+    for change in part:
         if change.action != CREATED:
             continue
         values = dict(change.values)
         if change.group:
             values["group_id"] = group_ids[change.group]
-        change.household = Household(**values, created_at=now, updated_at=now)
+        change.household = unsaved(Household, {**values, "created_at": now, "updated_at": now})
         new.append(change.household)
-    Household.objects.bulk_create(new, batch_size=BATCH_SIZE)
+    bulk_insert(Household, new)
     if new and new[0].pk is None:  # a database that does not return keys from a bulk insert
         pks = dict(Household.objects.filter(number__in=[h.number for h in new]).values_list("number", "pk"))
         for household in new:
@@ -73,9 +135,9 @@ def _create_households(plan: Plan, group_ids, now) -> list[Household]:
     return new
 
 
-def _update_households(plan: Plan, group_ids, now):
+def _update_households(part: list[HouseholdChange], group_ids, now):
     changed, fields = [], set()
-    for change in plan.households:
+    for change in part:
         if change.action != UPDATED:
             continue
         household = change.household
@@ -90,14 +152,17 @@ def _update_households(plan: Plan, group_ids, now):
         Household.objects.bulk_update(changed, sorted(fields | {"updated_at"}), batch_size=BATCH_SIZE)
 
 
-def _write_members(plan: Plan):
-    """Heads that stop being heads first, then other updates, then new members: never two heads at once."""
+def _write_members(part: list[HouseholdChange]):
+    """Heads that stop being heads first, then other updates, then new members: never two heads at once.
+
+    A household's members are all in its part, so this holds part by part.
+    """
     demoted, demoted_fields, updated, updated_fields, new = [], set(), [], set(), []
-    for change in plan.households:
+    for change in part:
         for member_change in change.members:
             if member_change.action == CREATED:
                 values = {"household_id": change.household.pk, "id_number": member_change.id_number}
-                member_change.member = Member(**values, **member_change.values)
+                member_change.member = unsaved(Member, {**values, **member_change.values})
                 new.append(member_change.member)
             elif member_change.action == UPDATED:
                 member = member_change.member
@@ -113,12 +178,12 @@ def _write_members(plan: Plan):
         Member.objects.bulk_update(demoted, sorted(demoted_fields), batch_size=BATCH_SIZE)
     if updated:
         Member.objects.bulk_update(updated, sorted(updated_fields), batch_size=BATCH_SIZE)
-    Member.objects.bulk_create(new, batch_size=BATCH_SIZE)
+    bulk_insert(Member, new)
 
 
-def _record_history(plan: Plan, *, batch, user, today, created):
+def _record_history(part: list[HouseholdChange], *, batch, user, today, created):
     statuses, imports = [], []
-    for change in plan.households:
+    for change in part:
         if not change.touched:
             continue
         members = [m for m in change.members if m.action != UNCHANGED]
@@ -143,8 +208,8 @@ def _record_history(plan: Plan, *, batch, user, today, created):
             statuses.append(
                 _status(change.household, HouseholdStatus.EXITED, change.status_to, reason, batch, user, today)
             )
-    StatusChange.objects.bulk_create(statuses, batch_size=BATCH_SIZE)
-    HouseholdImport.objects.bulk_create(imports, batch_size=BATCH_SIZE)
+    bulk_insert(StatusChange, statuses)
+    bulk_insert(HouseholdImport, imports)
 
 
 def _status_reason(change, batch) -> str:
@@ -160,10 +225,10 @@ def _status_reason(change, batch) -> str:
     return ""
 
 
-def _stored_copies(plan: Plan) -> dict[tuple[str, int], object]:
-    """The households and members the plan updates, as stored before it writes: what the audit compares with."""
+def _stored_copies(part: list[HouseholdChange]) -> dict[tuple[str, int], object]:
+    """The households and members a part updates, as stored before it writes: what the audit compares with."""
     stored = {}
-    for change in plan.households:
+    for change in part:
         if change.action == UPDATED:
             stored["household", change.household.pk] = copy.copy(change.household)
         for member_change in change.members:
@@ -172,9 +237,8 @@ def _stored_copies(plan: Plan) -> dict[tuple[str, int], object]:
     return stored
 
 
-def _record_audit(plan: Plan, stored, *, batch, user) -> None:
-    trail = audit.AuditTrail(actor=user, via=AuditEvent.Via.IMPORT, import_batch=batch)
-    for change in plan.households:
+def _record_audit(part: list[HouseholdChange], stored, *, trail, batch) -> None:
+    for change in part:
         household = change.household
         if change.action == CREATED:
             trail.created(household, household=household, reason=_status_reason(change, batch))

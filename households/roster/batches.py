@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -31,6 +32,7 @@ from households.roster.values import Context
 logger = logging.getLogger(__name__)
 Status = ImportBatch.Status
 PROGRESS_EVERY = 500  # rows between two progress writes
+PROGRESS_SECONDS = 3600  # how long an apply's progress is kept in the cache
 # What a batch's `failure` holds: a code, never an exception's text (the page shows it; the log has the details).
 CHECK_FAILED, APPLY_FAILED, WORKER_UNREACHABLE = "check_failed", "apply_failed", "worker_unreachable"
 
@@ -169,12 +171,56 @@ def batch_apply(batch: ImportBatch) -> ImportBatch:
                 return locked
             plan = check(reading, town=town_of(batch.uploaded_by), lock=True)
             if plan.ok and plan.changes_anything:
-                apply_plan(plan, batch=batch, user=batch.confirmed_by)
+                apply_plan(plan, batch=batch, user=batch.confirmed_by, on_progress=_told(batch))
             _store_result(batch, plan, sheet=reading.sheet, applied=plan.ok)
     except Exception:
         logger.exception("roster batch %s could not be applied", batch.pk)
         return _fail(batch, APPLY_FAILED)
+    finally:
+        cache.delete(_progress_key(batch.pk))
     return batch
+
+
+def batch_import(batch: ImportBatch, *, user, progress=None) -> ImportBatch:
+    """Read the file once, check it and, when it has no error, apply it at once: the command's path.
+
+    What the web takes in two steps (check, then apply once confirmed), the command
+    does in one, reading the file once: the registry is loaded with locks, the plan
+    made and written in one transaction, all or nothing. `progress(stage, done, total)`
+    is told how far it has come: "read" (rows of the sheet), "checked", "applied" (people).
+    """
+    batch.confirmed_by, batch.confirmed_at, batch.failure = user, timezone.now(), ""
+    batch.save(update_fields=["confirmed_by", "confirmed_at", "failure"])
+    _set(batch, status=Status.VALIDATING, rows_done=0)
+    try:
+        reading = _read_batch(batch, progress=progress)
+        with transaction.atomic():
+            plan = check(reading, town=town_of(user), lock=True)
+            if progress is not None:
+                progress("checked", plan.rows, plan.rows)
+            if plan.ok and plan.changes_anything:
+                _set(batch, status=Status.APPLYING)
+                on_progress = None if progress is None else (lambda done, total: progress("applied", done, total))
+                apply_plan(plan, batch=batch, user=user, on_progress=on_progress)
+            _store_result(batch, plan, sheet=reading.sheet, applied=plan.ok)
+    except Exception:
+        logger.exception("roster batch %s could not be imported", batch.pk)
+        return _fail(batch, APPLY_FAILED)
+    return batch
+
+
+def apply_progress(batch: ImportBatch) -> dict | None:
+    """How far the writing of a batch being applied has come ({"done", "total"} people), if it has begun.
+
+    The writes happen in one transaction, which no other connection sees until it
+    ends; the job tells its progress through the cache instead (shared when
+    CACHE_URL names one, as in production).
+    """
+    return cache.get(_progress_key(batch.pk))
+
+
+def _progress_key(pk: int) -> str:
+    return f"roster-apply-progress:{pk}"
 
 
 def batch_enqueue_failed(batch: ImportBatch, error: Exception) -> None:
@@ -184,16 +230,25 @@ def batch_enqueue_failed(batch: ImportBatch, error: Exception) -> None:
     _set(batch, status=status, failure=WORKER_UNREACHABLE)
 
 
-def _read_batch(batch: ImportBatch) -> Reading:
+def _read_batch(batch: ImportBatch, *, progress=None) -> Reading:
     def on_row(position):
         if position % PROGRESS_EVERY == 0:
             ImportBatch.objects.filter(pk=batch.pk).update(rows_done=position)
+            if progress is not None:
+                progress("read", position, batch.rows_total)
 
     with batch.file.open("rb") as file:
         reading = read(file, sheet_name=batch.sheet_name, on_row=on_row)
     total = reading.rows_in_file or 0
     _set(batch, rows_done=total, rows_total=total)  # read to the end: the bar is full
     return reading
+
+
+def _told(batch: ImportBatch):
+    def on_progress(done: int, total: int) -> None:
+        cache.set(_progress_key(batch.pk), {"done": done, "total": total}, timeout=PROGRESS_SECONDS)
+
+    return on_progress
 
 
 def _store_result(batch: ImportBatch, plan: Plan, *, sheet: str = "", applied: bool = False) -> None:

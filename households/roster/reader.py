@@ -23,6 +23,7 @@ What goes wrong with a file is told to the user as an issue code (in their
 language, never an exception's text or a path); the technical detail is logged.
 """
 
+import datetime as dt
 import logging
 import re
 import zipfile
@@ -34,6 +35,7 @@ from typing import IO, Any
 from xml.etree.ElementTree import ParseError, TreeBuilder
 
 import openpyxl
+import python_calamine
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 from django.conf import settings
@@ -44,7 +46,7 @@ from openpyxl.worksheet._reader import CELL_TAG, ROW_TAG, WorkSheetParser
 
 from households.roster import columns as roster_columns
 from households.roster.issues import WARNING, Issue, megabytes
-from households.roster.values import text_of
+from households.roster.values import EXACT_FLOAT_LIMIT, text_of
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +60,20 @@ LAST_ROW = 1_048_576  # Excel's last row
 XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 ROW_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
 MERGE = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+# What the fast reader (python-calamine) is trusted with: a sheet whose XML holds only numbered rows of cells
+# with their references, no formula (<f>), no markup beyond tags and text (no DTD, comment or CDATA), no error cell and
+# no ISO-dated cell; anything else is read by openpyxl's parser below, as before.
+NUMBERED_ROW = re.compile(rb'<row r="([0-9]+)"')
+TWO_LETTER_COLUMN = re.compile(rb'<c r="[A-Z]{2}[0-9]')
+WIDE_COLUMN = re.compile(rb'<c r="(?:[A-Z]{3}|C[W-Z]|[D-Z][A-Z])[0-9]')  # right of MAX_COLUMNS (CV)
+# Anything but plain: a tag under a namespace prefix (a row, a cell, a formula), a formula, a DTD, comment or CDATA,
+# a whole number of 16 digits or more (calamine reads every number as a float: an ID typed as a number loses digits).
+NOT_PLAIN = re.compile(rb"<(?:[^\s>/!?:]+:(?:row|c|f)[\s/>]|f[\s/>]|!|v>-?[0-9]{16})")
+ERROR_OR_ISO_DATE = re.compile(rb't="[ed]"')
+PLAIN_ROW = re.compile(rb"<row[\s/>]")
+# calamine holds the sheet as a dense rectangle of cells (about 32 bytes each, plus the text) while it is read:
+# beyond this many, or with rows far sparser than the rows counted, openpyxl streams it instead.
+FAST_MAX_CELLS = 4_000_000
 SCAN_CHUNK = 1 << 20
 TAG_TAIL = 1024  # a tag starting this close to the end of a chunk is looked at again with the next chunk
 PARSE_CHUNK = 1 << 16
@@ -97,6 +113,56 @@ class SheetRow:
 class SheetScan:
     rows: int  # <row> elements in the sheet's XML
     merged: set[str]  # merged ranges, as "A1:B2"
+    plain: bool = False  # nothing in the XML the fast reader is not trusted with (see FAST_MAX_CELLS)
+    last_row: int = 0  # the highest row number
+    widest: int = MAX_COLUMNS  # columns the fast reader may have to hold per row: 26 or MAX_COLUMNS
+
+    @property
+    def fast_cells(self) -> int:
+        """The cells calamine's dense rectangle may hold for this sheet."""
+        return self.last_row * self.widest
+
+    @property
+    def fast(self) -> bool:
+        """True when python-calamine may read the sheet: plain, and its rectangle within FAST_MAX_CELLS."""
+        return self.plain and self.last_row <= 2 * self.rows + HEADER_SEARCH_ROWS and self.fast_cells <= FAST_MAX_CELLS
+
+
+class _Plainness:
+    """What the byte scan learns, chunk by chunk, about whether the fast reader may read the sheet."""
+
+    def __init__(self):
+        self.plain = True
+        self.numbered = 0
+        self.last_row = 0
+        self.cells = 0
+        self.referenced = 0
+        self.two_letters = False
+
+    def look(self, scanned: bytes) -> int:
+        """Look at a stretch of the sheet; its <row> elements counted as ROW_START counts them."""
+        if NOT_PLAIN.search(scanned) or ERROR_OR_ISO_DATE.search(scanned):
+            self.plain = False
+        if not self.plain:
+            return len(ROW_START.findall(scanned))
+        for number in NUMBERED_ROW.findall(scanned):
+            number = int(number)
+            if not self.last_row < number <= LAST_ROW:  # out of order: openpyxl's reading says so
+                self.plain = False
+                break
+            self.last_row = number
+            self.numbered += 1
+        self.cells += sum(scanned.count(b"<c" + after) for after in (b" ", b">", b"/"))
+        self.referenced += scanned.count(b'<c r="')
+        if TWO_LETTER_COLUMN.search(scanned):
+            self.two_letters = True
+            if WIDE_COLUMN.search(scanned):
+                self.plain = False
+        return len(PLAIN_ROW.findall(scanned))  # no row under a prefix here: ROW_START's count
+
+    def result(self, rows: int) -> dict:
+        plain = self.plain and 0 < self.numbered == rows and self.cells == self.referenced
+        return {"plain": plain, "last_row": self.last_row, "widest": MAX_COLUMNS if self.two_letters else 26}
 
 
 # ---------------------------------------------------------------- the failures, for the user and for the log
@@ -187,19 +253,21 @@ def scan_sheet(source: IO[bytes]) -> SheetScan:
     near its end, and the rest is carried over to the next chunk.
     """
     rows, merged, carry = 0, set(), b""
+    plainness = _Plainness()
     while chunk := source.read(SCAN_CHUNK):
         data = carry + chunk
         cut = data.rfind(b"<")
         if cut == -1 or len(data) - cut > TAG_TAIL:
             cut = len(data)
         scanned, carry = data[:cut], data[cut:]
-        rows += len(ROW_START.findall(scanned))
-        merged.update(match.decode() for match in MERGE.findall(scanned))
+        rows += plainness.look(scanned)
+        if b"mergeCell" in scanned:
+            merged.update(match.decode() for match in MERGE.findall(scanned))
         if len(merged) > MAX_MERGED_RANGES:
             raise RosterFileError("too_many_merged_ranges", limit=f"{MAX_MERGED_RANGES:,}")
-    rows += len(ROW_START.findall(carry))  # the last tag, whose end is the end of the sheet
+    rows += plainness.look(carry)  # the last tag, whose end is the end of the sheet
     merged.update(match.decode() for match in MERGE.findall(carry))
-    return SheetScan(rows=rows, merged=merged)
+    return SheetScan(rows=rows, merged=merged, **plainness.result(rows))
 
 
 class _RowTrees:
@@ -250,8 +318,9 @@ class _RowTrees:
 class RosterSheet:
     """One worksheet of a checked workbook: its rows counted, its header found, its rows streamed."""
 
-    def __init__(self, workbook, worksheet, *, max_rows: int | None = None):
+    def __init__(self, workbook, worksheet, *, max_rows: int | None = None, file: IO[bytes] | None = None):
         self.workbook = workbook
+        self._file = file  # the checked upload, for the fast reader
         self.worksheet = worksheet
         self.title = worksheet.title
         self.epoch = workbook.epoch
@@ -265,6 +334,7 @@ class RosterSheet:
             raise file_error(error, doing="scanning the sheet") from None
         self.rows_in_file = scan.rows
         self._merged_refs = scan.merged
+        self.fast = file is not None and scan.fast  # read by python-calamine (see FAST_MAX_CELLS)
         max_rows = settings.ROSTER_MAX_ROWS if max_rows is None else max_rows
         if scan.rows > max_rows:
             raise RosterFileError("too_many_rows", count=f"{scan.rows:,}", limit=f"{max_rows:,}")
@@ -321,6 +391,57 @@ class RosterSheet:
             logger.warning("roster sheet: %s rows counted, %s parsed", self.rows_in_file, self.rows_read)
             raise RosterFileError("rows_not_counted", count=f"{self.rows_in_file:,}")
 
+    def fast_rows(self) -> Iterator[tuple[int, dict[int, Any]]]:
+        """The rows holding anything, as (number, values by column), read by python-calamine: for a plain sheet only.
+
+        The byte scan found nothing calamine is not trusted with (formulas, markup
+        beyond tags and text, error or ISO-dated cells, cells without their
+        reference, rows without their number or out of order) and bounded the
+        rectangle it holds (FAST_MAX_CELLS); its values are made what openpyxl
+        gives: a whole number as an int, a date as a datetime.
+        """
+        try:
+            self._file.seek(0)
+            book = python_calamine.CalamineWorkbook.from_filelike(self._file)
+            try:
+                sheet = book.get_sheet_by_name(self.title)
+                end = sheet.end
+                if end is None:  # nothing in any cell
+                    self.rows_read = self.rows_in_file
+                    return
+                start_column = sheet.start[1] + 1
+                last = max(0, MAX_COLUMNS - start_column + 1)  # cells further right are never read
+                number = 0
+                # python-calamine 0.9 yields every row from the sheet's first (blank ones before its first cell
+                # included) and the columns from the first one holding a cell: checked at the end.
+                for number, values in enumerate(sheet.iter_rows(), start=1):
+                    if len(values) > MAX_CELLS_PER_ROW and sum(value != "" for value in values) > MAX_CELLS_PER_ROW:
+                        raise RosterFileError("row_too_wide", limit=f"{MAX_CELLS_PER_ROW:,}")
+                    cells = {
+                        index: value
+                        for index, value in enumerate(values[:last], start=start_column)
+                        if value != "" and value is not None
+                    }
+                    for index, value in cells.items():
+                        if type(value) is not str:
+                            cells[index] = _openpyxl_value(value)
+                    self.rows_read = min(number, self.rows_in_file)
+                    if cells:
+                        yield number, cells
+                if number != end[0] + 1:
+                    raise RosterFileError("rows_not_counted", count=f"{self.rows_in_file:,}")
+            finally:
+                book.close()
+        except RosterFileError:
+            raise
+        except (python_calamine.ZipError, python_calamine.XmlError) as error:
+            code = "damaged_archive" if isinstance(error, python_calamine.ZipError) else "damaged_xml"
+            logger.warning("roster file refused (%s) while reading the sheet: %s", code, error)
+            raise RosterFileError(code) from None
+        except Exception as error:
+            raise file_error(error, doing="reading the sheet with calamine") from None
+        self.rows_read = self.rows_in_file
+
     @staticmethod
     def _row_number(tree, previous: int) -> int:
         text = tree.get("r")
@@ -334,9 +455,11 @@ class RosterSheet:
 
     def read_header(self) -> Header | None:
         """Find the header row among the first rows; None (with an issue) when there is none fit to read by."""
-        self._rows = self.xml_rows()
+        self._rows = self.fast_rows() if self.fast else self.xml_rows()
         best: tuple[int, int, dict] | None = None
         for number, cells in self._rows:
+            if self.fast:
+                cells = {index: FastCell(value) for index, value in cells.items()}
             if number > HEADER_SEARCH_ROWS:
                 break
             matched = sum(1 for cell in cells.values() if roster_columns.match_header(cell.value))
@@ -388,7 +511,12 @@ class RosterSheet:
         assert self.header is not None, "read_header first"
         indexes = sorted(self.header.columns)
         merges = _Merges(self._merged_refs, below=self.header.row, columns=set(indexes))
+        if self.fast and not merges.any:
+            yield from self._plain_rows(indexes)
+            return
         for number, cells in self._rows:
+            if self.fast:
+                cells = {index: FastCell(value) for index, value in cells.items()}
             merges.reach(number, cells)
             row = SheetRow(number, {}, position=self.rows_read)
             for index in indexes:
@@ -404,6 +532,37 @@ class RosterSheet:
                     row.formulas.add(index)
             if row.cells:
                 yield row
+
+    def _plain_rows(self, indexes: list[int]) -> Iterator[SheetRow]:
+        """rows() for the fast reader's cells when no merged range is in the way: values, never formulas."""
+        for number, cells in self._rows:
+            row = SheetRow(number, {}, position=self.rows_read)
+            for index in indexes:
+                value = cells.get(index)
+                if value is None or (type(value) is str and not value.strip()):
+                    continue
+                row.cells[index] = value
+            if row.cells:
+                yield row
+
+
+class FastCell:
+    """A cell as the fast reader gives it: its value; never a formula (a sheet with any is read by openpyxl)."""
+
+    __slots__ = ("value",)
+    data_type = "n"
+
+    def __init__(self, value):
+        self.value = value
+
+
+def _openpyxl_value(value):
+    """A calamine value as openpyxl gives it: Excel stores every number as a float, openpyxl a whole one as int."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < EXACT_FLOAT_LIMIT else value
+    if type(value) is dt.date:
+        return dt.datetime(value.year, value.month, value.day)
+    return value
 
 
 class _Merges:
@@ -421,6 +580,7 @@ class _Merges:
             if min_row > below and covered:
                 starts.append((min_row, max_row, min_col, sorted(covered)))
         self._waiting = sorted(starts, reverse=True)  # popped from the end: the topmost range first
+        self.any = bool(starts)
         self._open: dict[int, tuple[int, int, int]] = {}  # column -> (its range's last row, top-left row, column)
         self._values: dict[tuple[int, int], Any] = {}  # an open range's top-left (row, column) -> its value
 
@@ -472,6 +632,6 @@ def open_roster(
             worksheet = workbook.worksheets[0]
         else:
             raise RosterFileError("no_worksheets")
-        yield RosterSheet(workbook, worksheet, max_rows=max_rows)
+        yield RosterSheet(workbook, worksheet, max_rows=max_rows, file=file)
     finally:
         workbook.close()

@@ -11,6 +11,7 @@ Every problem is an Issue; a plan with any error must not be applied.
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from households import idnumbers
@@ -46,6 +47,7 @@ MEMBER_BLANKS = {
 MEMBER_FIELDS = ["name", "relation", *MEMBER_BLANKS]
 HOUSEHOLD_FIELDS = ["phone", "identified_year", "exit_year", "attribute", "main_cause", "other_causes", "housing_grade"]
 SHOWN_ROWS = 10  # rows listed in one message
+MEMO_LIMIT = 5000  # readings remembered per column
 
 
 @dataclass
@@ -60,7 +62,7 @@ class FileHousehold:
     number: str
     first_row: int
     values: dict[str, Any] = field(default_factory=dict)  # household fields, from the first row that gives each
-    value_rows: dict[str, tuple[int, str]] = field(default_factory=dict)  # field -> (row, the value as typed)
+    value_rows: dict[str, tuple[int, Any]] = field(default_factory=dict)  # field -> (row, the cell as typed)
     members: list[FileMember] = field(default_factory=list)
     head_rows: list[int] = field(default_factory=list)
     broken: bool = False  # a row of it could not be read: no plan for it, only its errors
@@ -74,7 +76,7 @@ class ParsedRoster:
     issues: IssueLog
     rows: int  # rows of people read
 
-    @property
+    @cached_property
     def present(self) -> set[str]:
         return set(self.columns)
 
@@ -104,11 +106,12 @@ def parse_roster(
     )
     seen_ids: dict[str, int] = {}
     current: FileHousehold | None = None
+    readings = _Readings(context)
     for row in rows:
         parsed.rows += 1
         if on_row is not None:
             on_row(row.position or row.number)
-        current = _parse_row(parsed, header, context, row, current, seen_ids)
+        current = _parse_row(parsed, header, readings, row, current, seen_ids)
     for household in parsed.households.values():
         _check_household(parsed, household)
     if parsed.rows == 0:
@@ -116,13 +119,42 @@ def parse_roster(
     return parsed
 
 
-def _parse_row(parsed, header, context, row, current, seen_ids) -> FileHousehold | None:
+class _Readings:
+    """Each column's readings of the values it has met: a village, a relation or a year is read once per file.
+
+    A column's parser depends on the cell and the workbook's date system only, so
+    a value met again reads the same (or fails the same). A column of values
+    mostly different (names, ID numbers) stops being remembered at MEMO_LIMIT.
+    """
+
+    def __init__(self, context: Context):
+        self.context = context
+        self.memos: dict[str, dict] = {}
+
+    def read(self, column, raw):
+        """The column's value for the cell; raises CellError."""
+        memo = self.memos.setdefault(column.key, {})
+        key = (type(raw), raw)
+        found = memo.get(key)
+        if found is None:
+            try:
+                found = (column.read(raw, self.context), None)
+            except CellError as error:
+                found = (None, (error.code, error.params))
+            if len(memo) < MEMO_LIMIT:
+                memo[key] = found
+        if found[1] is not None:
+            raise CellError(found[1][0], **found[1][1])
+        return found[0]
+
+
+def _parse_row(parsed, header, readings, row, current, seen_ids) -> FileHousehold | None:
     values: dict[str, Any] = {}
-    typed: dict[str, str] = {}
+    typed: dict[str, Any] = {}  # the cells as typed, turned into text only for a message
     failed: set[str] = set()
     for index, column in header.columns.items():
         raw = row.cells.get(index)
-        typed[column.key] = "" if raw is None else text_of(raw)
+        typed[column.key] = raw
         if index in row.formulas:
             parsed.issue("formula", row.number, column.key, value=text_of(formula_text(raw)))
             failed.add(column.key)
@@ -131,7 +163,7 @@ def _parse_row(parsed, header, context, row, current, seen_ids) -> FileHousehold
             values[column.key] = None
             continue
         try:
-            values[column.key] = column.read(raw, context)
+            values[column.key] = readings.read(column, raw)
         except CellError as error:
             parsed.issue(error.code, row.number, column.key, **error.params)
             failed.add(column.key)
@@ -179,8 +211,8 @@ def _household_values(parsed, household, row_number, values, typed):
                 "household_conflict",
                 row_number,
                 key,
-                value=typed[key],
-                other=first_typed,
+                value=text_of(typed[key]),
+                other=text_of(first_typed),
                 row=first_row,
                 number=household.number,
             )

@@ -510,3 +510,21 @@ def test_under_the_limit_every_issue_is_kept_and_nothing_is_said_about_more(clie
     assert batch.counts["unlisted"] == {"errors": 0, "warnings": 0}
     client.force_login(admin)
     assert "not listed" not in client.get(reverse("households:import-detail", args=[batch.pk])).text
+
+
+def test_the_page_of_a_batch_being_applied_shows_how_many_people_are_written(client, english, admin, batch):
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.APPLYING)
+    batches._told(batch)(2000, 5000)
+    client.force_login(admin)
+
+    page = client.get(reverse("households:import-detail", args=[batch.pk]))
+
+    assert "Written 2000 of 5000 people." in page.content.decode()
+    assert page["Refresh"]
+
+
+def test_the_written_count_is_forgotten_once_the_batch_is_applied(admin, batch):
+    batches.batch_confirm(batch, user=admin)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.APPLIED
+    assert batches.apply_progress(batch) is None

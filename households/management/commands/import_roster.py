@@ -1,5 +1,7 @@
 """Import a household roster workbook from the command line: the same checks and the same path as the web page."""
 
+import resource
+import time
 from pathlib import Path
 
 from django.core.files import File
@@ -13,6 +15,35 @@ from households.roster.issues import location, unlisted_lines
 from households.roster.reader import RosterFileError
 
 Status = ImportBatch.Status
+
+
+class Progress:
+    """How far the import has come, on stderr: rows read, then checked, then people written, with their rate."""
+
+    EVERY = 2.0  # seconds between two lines of one stage
+
+    def __init__(self, out):
+        self.out = out
+        self.started = time.monotonic()
+        self.stage_started: dict[str, float] = {}
+        self.shown_at = 0.0
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        began = self.stage_started.setdefault(stage, now)
+        final = total is not None and done >= total
+        if not final and now - self.shown_at < self.EVERY:
+            return
+        self.shown_at = now
+        rate = done / (now - began) if now > began else 0
+        values = {"done": f"{done:,}", "total": f"{total:,}" if total else "?", "rate": f"{rate:,.0f}"}
+        lines = {
+            "read": _("Read %(done)s rows (%(rate)s rows/s)"),
+            "checked": _("Checked %(done)s rows against the registry"),
+            "applied": _("Written %(done)s of %(total)s people (%(rate)s people/s)"),
+        }
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        self.out.write(lines[stage] % values + f" [{now - self.started:.1f} s, {peak} MB]")
 
 
 class Command(BaseCommand):
@@ -68,9 +99,7 @@ class Command(BaseCommand):
                     "status": earlier.get_status_display(),
                 }
             )
-        batches.batch_start(batch, allow_background=False)
-        if batch.status == Status.READY:
-            batches.batch_confirm(batch, user=importer)
+        batches.batch_import(batch, user=importer, progress=Progress(self.stderr))
         issues = list(batch.issues.all())
         self.report(batch.counts, issues)
         self.finish(batch)
