@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from audit import trail as audit
 from audit.models import AuditEvent
 from common.copying import bulk_insert, unsaved
+from households import summaries
 from households.choices import HouseholdStatus
 from households.models import Household, HouseholdImport, Member, StatusChange, VillagerGroup
 from households.roster.validate import CREATED, UNCHANGED, UPDATED, HouseholdChange, Plan
@@ -86,9 +87,11 @@ def _let_go(part: list[HouseholdChange]) -> None:
 def households_imported(household_ids: list[int]) -> None:
     """What else must follow the households a part of the import wrote, in the same transaction.
 
-    The place for figures kept per household (dashboard summaries) to be brought up
-    to date: the part's households are written, members and history included.
+    The figures each household keeps for the dashboards (people, and whatever the import
+    changed beside them) are brought up to date once the part's households are written,
+    members and history included: one UPDATE for the part.
     """
+    summaries.refresh(household_ids)
 
 
 def _summary(plan: Plan) -> dict[str, list]:

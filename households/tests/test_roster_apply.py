@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import Role
-from households import idnumbers
+from households import idnumbers, summaries
 from households.choices import Education, HouseholdStatus, MonitorKind, Relation
 from households.models import Household, HouseholdImport, ImportBatch, Member, StatusChange, VillagerGroup
 from households.roster import apply as roster_apply
@@ -280,3 +280,15 @@ def test_the_household_page_shows_the_batch_that_imported_and_updated_it(client,
     assert f"Imported by roster import {created.pk} on" in page
     assert f"Updated by roster import {updated.pk} on" in page
     assert f"roster import {created.pk}</div>" in page  # the status history's registration
+
+
+def test_an_import_keeps_the_dashboard_figures_of_the_households_it_writes(dongfeng, admin):
+    first_rows, second_rows = rw.household(), rw.household()
+    import_file(rw.workbook(first_rows + second_rows), admin)
+    assert Household.objects.get(number=first_rows[0]["number"]).people_count == 3
+    newcomer = rw.person("之女", born=dt.date(2010, 1, 1), gender=idnumbers.FEMALE, student_status="小学")
+
+    import_file(rw.workbook([*first_rows, {**first_rows[0], **newcomer}, *second_rows]), admin)
+
+    assert Household.objects.get(number=first_rows[0]["number"]).people_count == 4
+    assert not summaries.stale().exists()
