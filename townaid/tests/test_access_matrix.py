@@ -368,6 +368,7 @@ ADMIN_MODELS = {
     # The audit trail and the access log: never written from the admin.
     "audit.auditevent":                "403",
     "audit.accessevent":               "403",
+    "audit.auditrowchange":            "403",
     "assistance.plan":                 "ok",
     "assistance.loan":                 "403",
     "assistance.instalment":           "403",
