@@ -40,18 +40,20 @@ from households.models import ImportBatch, Town, Village  # noqa: E402
 from households.roster import batches, columns  # noqa: E402
 from households.roster.apply import apply_plan  # noqa: E402
 
+# The bench town's villages: names no seeded county town uses, since a roster names a village without its town
+# and a name several towns share is refused as ambiguous.
 VILLAGES = [
-    "东风村",
-    "红旗村",
-    "向阳村",
-    "胜利村",
-    "光明村",
-    "团结村",
-    "新华村",
-    "前进村",
-    "和平村",
-    "幸福村",
-    "建设村",
+    "基准东风村",
+    "基准红旗村",
+    "基准向阳村",
+    "基准胜利村",
+    "基准光明村",
+    "基准团结村",
+    "基准新华村",
+    "基准前进村",
+    "基准和平村",
+    "基准幸福村",
+    "基准建设村",
 ]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国红梅"

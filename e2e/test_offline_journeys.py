@@ -100,7 +100,7 @@ def test_a_visit_saved_with_no_signal_waits_on_the_phone_and_is_stored_once_when
     phone.goto("/visits/due/")  # no signal: the due list the phone kept
     assert "王秀英" in phone.content() or household.number in phone.content()
     phone.goto(f"/visits/log/?household={household.pk}")  # no signal: the form's shell, filled from the phone
-    assert "王秀英" in phone.locator("[data-household-title]").inner_text()
+    until(lambda: "王秀英" in phone.locator("[data-household-title]").inner_text())  # filled once the phone answers
     phone.goto("/visits/outbox/")
     assert phone.locator("[data-outbox-list] li[data-state=waiting]").count() == 1
 
