@@ -52,6 +52,30 @@ def insert_selected(model: type[models.Model], rows: models.QuerySet, columns: d
     constant; fields left out get their default. As with insert_new, a unique conflict skips the row, any
     other refusal fails, and the count is this statement's own: a concurrent run's rows are not in it.
     """
+    sql, params = _insert_select_sql(model, rows, columns)
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def insert_selected_keys(model: type[models.Model], rows: models.QuerySet, columns: dict[str, object]) -> list:
+    """insert_selected, naming the rows it inserted: their primary keys, in ascending order.
+
+    For a job that goes on to act on exactly the rows it added (a concurrent run's rows are not among them),
+    in the same transaction, without reading them back by a condition that a concurrent run could also match.
+    """
+    sql, params = _insert_select_sql(model, rows, columns)
+    connection = connections[rows.db]
+    if connection.vendor == "sqlite" and connection.Database.sqlite_version_info < (3, 35):
+        raise NotImplementedError(
+            f"insert_selected_keys needs SQLite 3.35 or later for RETURNING: {connection.Database.sqlite_version}"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {connection.ops.quote_name(model._meta.pk.column)}", params)
+        return sorted(pk for (pk,) in cursor.fetchall())
+
+
+def _insert_select_sql(model: type[models.Model], rows: models.QuerySet, columns: dict[str, object]):
     connection = connections[rows.db]
     if connection.vendor not in ("postgresql", "sqlite"):
         raise NotImplementedError(f"insert_selected speaks PostgreSQL and SQLite, not {connection.vendor}")
@@ -71,6 +95,4 @@ def insert_selected(model: type[models.Model], rows: models.QuerySet, columns: d
         # SQLite reads the ON of ON CONFLICT after a bare FROM as a join's ON: a WHERE ends the SELECT.
         sql = f"SELECT * FROM ({sql}) WHERE true"
     target = ", ".join(quote(field.column) for field in fields)
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({target}) {sql} ON CONFLICT DO NOTHING", params)
-        return cursor.rowcount
+    return f"INSERT INTO {quote(model._meta.db_table)} ({target}) {sql} ON CONFLICT DO NOTHING", params

@@ -19,7 +19,7 @@ from accounts.models import Role, User
 from accounts.services import Message, notify
 from audit import trail
 from audit.models import AuditEvent
-from common.bulk import insert_selected
+from common.bulk import insert_selected_keys
 from households import summaries
 from households.choices import AssessmentItem
 from households.models import Assessment, Assignment, Household
@@ -442,34 +442,40 @@ class FlagRun:
 
 
 def visits_flag(*, on: dt.date | None = None) -> FlagRun:
-    """Raise, escalate and clear visit flags as of `on` (today in Asia/Shanghai by default).
+    """Raise, escalate and clear visit flags as of `on` (today in Asia/Shanghai by default), and tell people.
 
-    Idempotent: one flag per household, rule and period (a unique constraint, and
-    inserts that skip conflicts), so a rerun, or two runs at once, change
-    nothing; each run counts only the flags it inserted itself, so the counts of
-    two runs at once add up to the flags raised. Set-based: a fixed handful of queries per rule, whatever the number
-    of households. A run killed halfway is finished by the next one, since
-    notifying looks for flags not yet notified rather than flags just raised.
+    One transaction: the flags it raises are stored already marked as notified, with the messages that tell
+    of them, so that a county's 100,000 new flags are written once rather than inserted and then updated; a
+    run killed halfway leaves nothing of itself, and the next run does it all. Idempotent: one flag per
+    household, rule and period (a unique constraint, and inserts that skip conflicts), so a rerun, or two
+    runs at once, change nothing; each run counts only the flags it inserted itself, so the counts of two
+    runs at once add up to the flags raised. Flags whose kind changed since they were told of (due soon, now
+    overdue) are told of again. Set-based: a fixed handful of queries per rule, whatever the number of
+    households, and the messages written in batches.
     """
     on = on or timezone.localdate()
     run = FlagRun(on=on)
     now = timezone.now()
-    for rule in VisitRule.objects.active():
-        with transaction.atomic():
+    with transaction.atomic():
+        raised = []
+        for rule in VisitRule.objects.active():
             run.cleared += _clear_answered(rule, now)
             past = previous_period(on, rule.period)
             run.escalated += _escalate(rule, before=period_of(on, rule.period).start)
-            run.raised += _raise(rule, past, FlagKind.OVERDUE, now, on)
+            raised += _raise(rule, past, FlagKind.OVERDUE, now, on)
             current = period_of(on, rule.period)
             if on >= due_soon_from(current, settings.VISIT_DUE_SOON_DAY):
-                run.raised += _raise(rule, current, FlagKind.DUE_SOON, now, on)
-    with transaction.atomic():
-        run.notified = _notify_unnotified()
+                raised += _raise(rule, current, FlagKind.DUE_SOON, now, on)
+        run.raised = len(raised)
+        run.notified = _notify(sorted([*raised, *_claim_unnotified()]))
     return run
 
 
-def _raise(rule: VisitRule, period: Period, kind: str, now, on: dt.date) -> int:
-    """One INSERT … SELECT: a county's 100,000 new flags never pass through Python."""
+def _raise(rule: VisitRule, period: Period, kind: str, now, on: dt.date) -> list[int]:
+    """One INSERT … SELECT: a county's 100,000 new flags never pass through Python, only their keys come back.
+
+    They are stored as notified of (notified_kind): the caller tells of them in the same transaction.
+    """
     owed = rule.owed(period, on=on).exclude(rule.visited(period))
     columns = {
         "household_id": F("pk"),
@@ -479,8 +485,9 @@ def _raise(rule: VisitRule, period: Period, kind: str, now, on: dt.date) -> int:
         "visitor_id": F("visitor_id"),
         "kind": kind,
         "raised_at": now,
+        "notified_kind": kind,
     }
-    return insert_selected(VisitFlag, owed, columns)
+    return insert_selected_keys(VisitFlag, owed, columns)
 
 
 def _escalate(rule: VisitRule, *, before: dt.date) -> int:
@@ -510,25 +517,24 @@ def _clear_answered(rule: VisitRule, now) -> int:
     )
 
 
-def _notify_unnotified() -> int:
-    """Tell each flag's visitor and the village's cadres, once per flag and kind, in one message each.
+def _notify(flags: list[int]) -> int:
+    """Tell each of these flags' visitor and the village's cadres, in one message each; how many flags were told.
 
-    Without a model instance per flag (805 MB for a county's 107,200 new flags): the flags are claimed by
-    their keys alone (locked, so that a run at the same time skips them), then read BATCH_SIZE at a time
-    as plain rows; what is kept of each flag until every one has been read is its key and its line of
-    text, once, shared by its recipients' messages (a few hundred bytes a flag: about 150 MB peak for the
-    whole process on the county), and the messages are written BATCH_SIZE recipients at a time.
+    Without a model instance per flag (805 MB for a county's 107,200 new flags): the flags are named by their
+    keys alone, in ascending order, and read BATCH_SIZE at a time as plain rows; what is kept of each flag
+    until every one has been read is its line of text, once, shared by its recipients' messages (a few
+    hundred bytes a flag: about 150 MB peak for the whole process on the county), and the messages are
+    written BATCH_SIZE recipients at a time.
     """
-    batch_size = BATCH_SIZE
-    claimed = _claim_unnotified()
-    if not claimed:
+    if not flags:
         return 0
+    batch_size = BATCH_SIZE
     cadres = _cadres_of()
     inboxes: dict[int, _Inbox] = defaultdict(_Inbox)
     with override(settings.LANGUAGE_CODE):
         labels = _Labels()
-        for start in range(0, len(claimed), batch_size):
-            for flag in _flag_rows(claimed[start : start + batch_size]):
+        for start in range(0, len(flags), batch_size):
+            for flag in _flag_rows(flags[start : start + batch_size]):
                 line = labels.line(flag)
                 for person in {flag.visitor_id, *cadres.get(flag.village_id, ())} - {None}:
                     inboxes[person].add(flag.kind, line)
@@ -537,7 +543,7 @@ def _notify_unnotified() -> int:
             batch = people[start : start + batch_size]
             recipients = User.objects.in_bulk(batch)  # a cadre deleted since _cadres_of is simply not told
             notify([_message(recipients[pk], inboxes.pop(pk), url) for pk in batch if pk in recipients])
-    return len(claimed)
+    return len(flags)
 
 
 def _claim_unnotified() -> list[int]:
@@ -590,8 +596,13 @@ class _FlagRow:
 
 
 def _flag_rows(pks: list[int]):
+    """The flags of `pks` (ascending keys) as plain rows.
+
+    Also bounded by the first and last key: the flags were mostly inserted in this transaction, after the
+    table's statistics were taken, and a list of keys alone made PostgreSQL scan the whole table per batch.
+    """
     rows = (
-        VisitFlag.objects.filter(pk__in=pks)
+        VisitFlag.objects.filter(pk__in=pks, pk__range=(pks[0], pks[-1]))
         .order_by("pk")
         .values_list(
             "kind",

@@ -1,4 +1,4 @@
-"""insert_new and insert_selected: the rows a unique constraint lets in are inserted and counted; nothing is hidden."""
+"""insert_new, insert_selected and insert_selected_keys: the rows a unique constraint lets in are inserted and counted; nothing is hidden."""
 
 import datetime as dt
 
@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from common.bulk import insert_new, insert_selected
+from common.bulk import insert_new, insert_selected, insert_selected_keys
 from households.models import Household
 from households.tests.factories import HouseholdFactory
 from visits.models import FlagKind, VisitFlag, VisitRule
@@ -77,3 +77,13 @@ def test_insert_selected_still_fails_on_a_row_that_breaks_a_check(dongfeng):
 def test_insert_selected_refuses_a_field_the_model_does_not_have(dongfeng):
     with pytest.raises(ValueError, match="colour"):
         insert_selected(VisitFlag, Household.objects.all(), {"colour": "red"})
+
+
+def test_insert_selected_keys_names_the_rows_it_inserted_in_order_and_not_those_already_there(dongfeng):
+    there, *new = [HouseholdFactory(village=dongfeng) for _ in range(3)]
+    flag(there).save()
+    households = Household.objects.filter(village=dongfeng)
+    keys = insert_selected_keys(VisitFlag, households, flags_of(notified_kind=FlagKind.OVERDUE))
+    assert keys == sorted(VisitFlag.objects.filter(household__in=new).values_list("pk", flat=True))
+    assert VisitFlag.objects.get(household=there).notified_kind == ""  # untouched
+    assert insert_selected_keys(VisitFlag, households, flags_of()) == []
