@@ -595,11 +595,15 @@ def _add_overdue(rows: dict, user, village) -> None:
     flags = VisitFlag.objects.visible_to(user).open().filter(kind=FlagKind.OVERDUE)
     if village is not None:
         flags = flags.filter(household__village=village)
-    # Each open flag's village looked up by its household's key (an index probe per flag), not by a join,
-    # which PostgreSQL makes by hashing all the county's households: 40 ms rather than 70-80 on a county.
-    village_of = Household.objects.filter(pk=OuterRef("household_id")).order_by().values("village_id")
-    grouped = flags.annotate(flag_village=Subquery(village_of)).order_by().values("flag_village")
-    for values in grouped.annotate(n=Count("pk")):
+    if village is None and scope_of(user).reach is Reach.EVERYTHING:
+        # The whole county, scoped by nothing: each open flag's village looked up by its household's key (an
+        # index probe per flag) rather than by a join, which PostgreSQL makes by hashing all the county's
+        # households (25 ms rather than 50-80). A scoped count joins the households for its scope anyway.
+        village_of = Household.objects.filter(pk=OuterRef("household_id")).order_by().values("village_id")
+        flags = flags.annotate(flag_village=Subquery(village_of))
+    else:
+        flags = flags.annotate(flag_village=F("household__village_id"))
+    for values in flags.order_by().values("flag_village").annotate(n=Count("pk")):
         row = rows.get(values["flag_village"])
         if row is not None:
             row.overdue = values["n"]
