@@ -17,9 +17,10 @@ with --connections connections for --seconds seconds, the pages in turn:
 
 each request with its user's session cookie and Accept-Encoding: gzip as a browser sends it, after --warmup
 seconds of the same load untimed. A response other than 200 (a redirect to the login page included) is an error.
-It prints req/s, p50/p95/p99 in ms, the errors, and the workers' CPU time per request (from /proc; the CPU of a
-worker recycled during the run by max_requests is lost, so the figure is then a little low; PostgreSQL's CPU is
-not in it). --json PATH writes {"figures": [{"name", "measured", "unit", "goal", "met", "detail"}]} for req/s
+It prints req/s, p50/p95/p99 in ms, the errors, and the workers' CPU time per request (from /proc, sampled
+per worker four times a second, so a worker recycled during the run by max_requests counts up to its last
+sample; PostgreSQL's CPU is not in it).
+--json PATH writes {"figures": [{"name", "measured", "unit", "goal", "met", "detail"}]} for req/s
 and p95; --checkout DIR runs another checkout's code (e.g. the main branch) against the same database, to
 compare before and after side by side. Gunicorn's log goes to $TMPDIR/townaid-load-gunicorn.log. The sessions
 are deleted and Gunicorn stopped at the end. Exit status: 0 when both goals are met, 1 when not, 2 when it could
@@ -33,6 +34,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -135,9 +137,9 @@ def main() -> int:
         script = write_script(targets)
         if options.warmup:
             run_wrk(base, script, options.connections, options.warmup)
-        cpu_before = workers_cpu_seconds(server.pid)
-        result = run_wrk(base, script, options.connections, options.seconds)
-        result["cpu_ms"] = (workers_cpu_seconds(server.pid) - cpu_before) * 1000 / max(1, result["requests"])
+        with WorkersCpu(server.pid) as cpu:
+            result = run_wrk(base, script, options.connections, options.seconds)
+        result["cpu_ms"] = cpu.seconds * 1000 / max(1, result["requests"])
     finally:
         if "script" in locals():
             os.unlink(script)
@@ -212,18 +214,53 @@ def start_gunicorn(checkout: Path, port: int, workers: int, env: dict[str, str])
     cannot_measure("Gunicorn did not answer within 60 s")
 
 
-def workers_cpu_seconds(master: int) -> float:
-    """The CPU time (user + system) the master's workers have used so far, from /proc (Linux)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # gone meanwhile
-            continue
-        if int(fields[1]) == master:  # ppid
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / tick
+class WorkersCpu:
+    """The CPU time (user + system) the master's workers use while it is open, from /proc (Linux).
+
+    Sampled every SAMPLE_SECONDS, each worker by its pid: a worker recycled by max_requests takes its CPU
+    with it when it exits, so what it had used by its last sample is kept, and its successor counts from
+    zero (its start-up, as in production, included). At most one interval of a recycled worker is lost.
+    """
+
+    SAMPLE_SECONDS = 0.25
+
+    def __init__(self, master: int):
+        self.master = master
+        self.first: dict[int, int] = {}
+        self.last: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample_until_stopped, daemon=True)
+
+    def __enter__(self):
+        self.first = self._ticks()
+        self.last = dict(self.first)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.last.update(self._ticks())
+
+    @property
+    def seconds(self) -> float:
+        used = sum(ticks - self.first.get(pid, 0) for pid, ticks in self.last.items())
+        return used / os.sysconf("SC_CLK_TCK")
+
+    def _sample_until_stopped(self):
+        while not self._stop.wait(self.SAMPLE_SECONDS):
+            self.last.update(self._ticks())
+
+    def _ticks(self) -> dict[int, int]:
+        found = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:  # gone meanwhile
+                continue
+            if int(fields[1]) == self.master:  # ppid
+                found[int(stat.parent.name)] = int(fields[11]) + int(fields[12])  # utime, stime
+        return found
 
 
 # ---------------------------------------------------------------- who looks at what

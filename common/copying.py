@@ -15,7 +15,6 @@ breaks one fails the whole COPY, and the transaction around it.
 
 import datetime as dt
 import io
-import json
 from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -147,10 +146,15 @@ def _escaped(text: str) -> str:
     return text
 
 
+_JSON = DjangoJSONEncoder(ensure_ascii=False)  # one encoder for every value: json.dumps(cls=...) makes one a call
+
+
 def _text(value, as_json: bool) -> str:
     """A value as COPY's text format spells it."""
     if as_json:
-        return _escaped(json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder))
+        return _escaped(_JSON.encode(value))
+    if type(value) is str:  # most values of most rows: no chain of checks
+        return _escaped(value)
     if value is None:
         return "\\N"
     if value is True:

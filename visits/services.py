@@ -20,6 +20,7 @@ from accounts.services import Message, notify
 from audit import trail
 from audit.models import AuditEvent
 from common.bulk import insert_selected_keys
+from common.collector import collector_paused
 from households import summaries
 from households.choices import AssessmentItem
 from households.models import Assessment, Assignment, Household
@@ -441,6 +442,7 @@ class FlagRun:
     notified: int = 0
 
 
+@collector_paused()
 def visits_flag(*, on: dt.date | None = None) -> FlagRun:
     """Raise, escalate and clear visit flags as of `on` (today in Asia/Shanghai by default), and tell people.
 

@@ -1,4 +1,4 @@
-"""insert_new, insert_selected and insert_selected_keys: the rows a unique constraint lets in are inserted and counted; nothing is hidden."""
+"""insert_new, insert_selected and insert_selected_keys: the rows a unique constraint lets in, inserted and counted."""
 
 import datetime as dt
 

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.collector import collector_paused
 from households.models import ImportBatch, ImportIssue
 from households.roster import registry as roster_registry
 from households.roster.apply import apply_plan
@@ -134,6 +135,7 @@ def batch_start(batch: ImportBatch, *, allow_background: bool = True) -> bool:
     return False
 
 
+@collector_paused()
 def batch_validate(batch: ImportBatch) -> ImportBatch:
     """Read and check the whole file; keep its issues and counts. The batch ends invalid, ready or unchanged."""
     _set(batch, status=Status.VALIDATING, rows_done=0)
@@ -158,6 +160,7 @@ def batch_confirm(batch: ImportBatch, *, user) -> bool:
     return False
 
 
+@collector_paused()
 def batch_apply(batch: ImportBatch) -> ImportBatch:
     """Re-read the file, then plan against the locked registry and write, all or nothing; never twice."""
     if batch.status == Status.APPLIED:
@@ -181,6 +184,7 @@ def batch_apply(batch: ImportBatch) -> ImportBatch:
     return batch
 
 
+@collector_paused()
 def batch_import(batch: ImportBatch, *, user, progress=None) -> ImportBatch:
     """Read the file once, check it and, when it has no error, apply it at once: the command's path.
 
