@@ -12,8 +12,10 @@ another (never two at once: they would time each other), as
 
     python bench/<script>.py --json PATH          (DATABASE_URL set to the county)
 
-and writes {"figures": [{"name", "measured", "unit", "goal", "met", "detail"}]}
-to PATH. A script that is missing, fails, or writes no such file is reported as
+and writes {"figures": [{"name", "measured", "unit", "goal", "met", "detail", "why", "remedy"}],
+"profile": [line, ...]} to PATH ("why", "remedy" and "profile" optional: for a goal not met, what the run
+measured that shows why, and what would meet it; the profile is where the script's time went).
+A script that is missing, fails, or writes no such file is reported as
 "not measured" with the last lines of its output; a script that exits non-zero
 after writing its figures (over a budget) counts by its figures. The scripts
 read the county and leave it as it was (the overdue job runs on a throwaway copy).
@@ -90,6 +92,8 @@ class Figure:
     goal: str = ""
     met: bool | None = None  # None: not measured (or, for a reused county's seed, not run)
     detail: str = ""
+    why: str = ""  # for a goal not met: what this run measured that shows where the time or memory goes
+    remedy: str = ""  # for a goal not met: what would meet it
 
     @classmethod
     def of(cls, raw: dict) -> "Figure":
@@ -100,6 +104,8 @@ class Figure:
             goal=str(raw.get("goal", "")),
             met=bool(raw["met"]) if raw.get("measured") is not None else None,
             detail=str(raw.get("detail", "")),
+            why=str(raw.get("why", "")),
+            remedy=str(raw.get("remedy", "")),
         )
 
 
@@ -114,6 +120,7 @@ class Outcome:
     figures: list[Figure] = field(default_factory=list)
     failure: str = ""  # why nothing was measured
     tail: list[str] = field(default_factory=list)
+    profile: list[str] = field(default_factory=list)  # lines the script measured on where its time goes
 
     @property
     def measured(self) -> bool:
@@ -139,6 +146,7 @@ def run_script(script: Script, *, env: dict[str, str], bench_dir: Path = HERE, t
         try:
             raw = json.loads(out.read_text())
             outcome.figures = [Figure.of(figure) for figure in raw["figures"]]
+            outcome.profile = [str(line) for line in raw.get("profile", [])]
             if not outcome.figures:
                 raise ValueError("no figures")
         except FileNotFoundError:
@@ -353,6 +361,13 @@ def render(outcomes: list[Outcome], *, when: dt.datetime, commit: str, machine: 
     for outcome in outcomes:
         for figure in outcome.figures:
             lines.append(f"| {_cell(figure.name)} | {_measured(figure)} | {_cell(figure.goal)} | {_met(figure)} |")
+    missed = [figure for outcome in outcomes for figure in outcome.figures if figure.met is False]
+    if missed:
+        lines += ["", "## Goals not met: why, and what would meet them", ""]
+        for figure in missed:
+            lines += [f"### {figure.name}: {_measured(figure)} (goal {figure.goal})", ""]
+            lines += [f"Why: {figure.why or 'the script says nothing more.'}", ""]
+            lines += [f"What would meet it: {figure.remedy or 'the script says nothing more.'}", ""]
     lines += ["", "## Details", ""]
     for outcome in outcomes:
         status = "" if outcome.exit_code is None else f", exit status {outcome.exit_code}"
@@ -364,6 +379,8 @@ def render(outcomes: list[Outcome], *, when: dt.datetime, commit: str, machine: 
         for figure in outcome.figures:
             if figure.detail:
                 lines += [f"- {figure.name}: {figure.detail}"]
+        if outcome.profile:
+            lines += ["", "Profile of this run:", "", "```", *outcome.profile, "```"]
         lines.append("")
     return "\n".join(lines)
 

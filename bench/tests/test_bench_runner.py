@@ -23,7 +23,7 @@ def figure(name, measured, met, **fields) -> dict:
     return {"name": name, "measured": measured, "unit": "ms", "goal": "<= 100 ms", "met": met, **fields}
 
 
-def fake_script(folder: Path, name: str, *, figures=None, exit_code=0, prints="") -> run.Script:
+def fake_script(folder: Path, name: str, *, figures=None, exit_code=0, prints="", profile=None) -> run.Script:
     """A bench script that prints, writes the figures given to its --json file (unless None), and exits."""
     body = [
         "import json, sys",
@@ -31,7 +31,8 @@ def fake_script(folder: Path, name: str, *, figures=None, exit_code=0, prints=""
         "path = sys.argv[sys.argv.index('--json') + 1]",
     ]
     if figures is not None:
-        body.append(f"open(path, 'w').write({json.dumps({'figures': figures})!r})")
+        written = {"figures": figures, **({"profile": profile} if profile is not None else {})}
+        body.append(f"open(path, 'w').write({json.dumps(written)!r})")
     body.append(f"sys.exit({exit_code})")
     (folder / f"{name}.py").write_text("\n".join(body) + "\n")
     return run.Script(name, f"{name}.py", (f"{name} figure",))
@@ -65,6 +66,25 @@ def test_a_figure_over_its_goal_is_marked_and_fails_the_verdict_even_when_the_sc
     assert "exit status 1" in text
     assert run.verdict([outcome]) is False
     assert "NOT every goal met" in text
+
+
+def test_a_goal_not_met_is_shown_with_why_and_what_would_meet_it_and_the_script_profile_in_its_details(tmp_path):
+    missed = figure("p95", 465, False, why="household page 29 ms of CPU, 26 queries", remedy="fewer queries")
+    script = fake_script(
+        tmp_path, "load", figures=[missed, figure("p50", 80, True, why="unused")], profile=["page  29 ms  26 q"]
+    )
+    text = results([outcome_of(script, tmp_path)])
+    section = text.split("## Goals not met: why, and what would meet them")[1].split("## Details")[0]
+    assert "### p95: 465 ms (goal <= 100 ms)" in section
+    assert "Why: household page 29 ms of CPU, 26 queries" in section
+    assert "What would meet it: fewer queries" in section
+    assert "p50" not in section  # a goal met needs no excuse
+    assert "Profile of this run:\n\n```\npage  29 ms  26 q\n```" in text.split("## Details")[1]
+
+
+def test_when_every_goal_is_met_there_is_no_section_of_goals_not_met(tmp_path):
+    script = fake_script(tmp_path, "dashboard", figures=[figure("town dashboard", 84.5, True)])
+    assert "Goals not met" not in results([outcome_of(script, tmp_path)])
 
 
 def test_a_script_that_fails_without_figures_is_not_measured_with_its_last_lines(tmp_path):

@@ -228,7 +228,7 @@ def _member(parsed, row_number, values, failed, seen_ids) -> FileMember | None:
         parsed.issue("duplicate_id", row_number, "id_number", value=id_number, row=first)
         failed.add("id_number")
         return None
-    facts = idnumbers.parse(id_number)
+    facts = idnumbers.facts(id_number)  # values.id_number has parsed and normalised it
     if values.get("sex") not in (None, facts.sex):
         sex_label = next(f"{zh} / {en}" for zh, en, value in roster_columns.SEXES.entries if value == facts.sex)
         typed = next(f"{zh} / {en}" for zh, en, value in roster_columns.SEXES.entries if value == values["sex"])

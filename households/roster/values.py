@@ -39,6 +39,7 @@ class Context:
 
 SPACES = re.compile(r"\s+")
 CJK = re.compile(r"[\u3400-\u9fff]")
+SCIENTIFIC = re.compile(r"\d+(\.\d+)?E\+?\d+", re.IGNORECASE)  # an ID number Excel turned into a float
 # Excel keeps 15 significant digits; an integer beyond this came through a float and may have lost digits.
 EXACT_FLOAT_LIMIT = 10**15
 CHINESE = "zh-hans"  # the language of the Chinese spellings
@@ -173,7 +174,7 @@ def id_number(value, context) -> str:
     if isinstance(value, float):
         raise CellError("id_scientific", value=shown(value))
     raw = text_of(value)
-    if re.fullmatch(r"\d+(\.\d+)?E\+?\d+", raw.replace(" ", ""), re.IGNORECASE):
+    if SCIENTIFIC.fullmatch(raw.replace(" ", "")):
         raise CellError("id_scientific", value=raw)
     number = idnumbers.normalise(raw)
     try:
