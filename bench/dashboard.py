@@ -58,17 +58,16 @@ import django
 
 django.setup()
 
+from county_people import county_people  # noqa: E402  (bench/, the script's own folder)
 from django.conf import settings  # noqa: E402
 from django.core.cache import caches  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.db.models import Q  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 
-from accounts.models import Role, User  # noqa: E402
-from households.choices import AssignmentRole, HouseholdStatus  # noqa: E402
-from households.models import Assignment, Household  # noqa: E402
+from accounts.models import User  # noqa: E402
+from households.models import Household  # noqa: E402
 from visits.models import Visit  # noqa: E402
 
 SQL_SHOWN = 400  # characters of each slow query's SQL
@@ -169,25 +168,9 @@ def main() -> int:
 
 
 def pages() -> list[Page]:
-    admin = (
-        User.objects.filter(Q(is_superuser=True) | Q(role=Role.ADMIN), is_active=True)
-        .order_by("-is_superuser", "pk")
-        .first()
-    )
-    official = User.objects.filter(role=Role.OFFICIAL, town__isnull=False, is_active=True).order_by("pk").first()
-    cadre = User.objects.filter(role=Role.CADRE, villages__isnull=False, is_active=True).order_by("pk").first()
-    village = cadre.villages.order_by("pk").first() if cadre else None
-    # A household still poor: the page with the most on it (plan, both persons' visits, loans).
-    in_village = Household.objects.filter(village=village).order_by("pk")
-    household = (in_village.filter(status=HouseholdStatus.UNEXITED).first() or in_village.first()) if village else None
-    first_poor = (
-        Assignment.objects.current()
-        .filter(role=AssignmentRole.RESPONSIBLE, household__status=HouseholdStatus.UNEXITED)
-        .select_related("person")
-        .order_by("household_id")
-        .first()
-    )
-    helper = first_poor.person if first_poor else None
+    people = county_people()
+    admin, official, cadre, helper = people.admin, people.official, people.cadre, people.helper
+    village, household = people.village, people.household
     return [
         Page(COUNTY_DASHBOARD, "reports:town", admin),
         Page(TOWN_DASHBOARD, "reports:town", official, budgeted=True),

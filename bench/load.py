@@ -303,35 +303,18 @@ def page_costs(targets, runs: int = 20) -> list[tuple[str, float, int, float]]:
 
 def sign_in() -> tuple[list[tuple[str, str, str]], list[str]]:
     """(label, path, cookie) for each page, and the session keys written for them."""
+    from county_people import county_people  # bench/, the script's own folder
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
-    from django.db.models import Q
     from django.urls import reverse
     from django.utils import timezone
 
-    from accounts.models import Role, User, UserSession
-    from households.choices import AssignmentRole, HouseholdStatus
-    from households.models import Assignment, Household
+    from accounts.models import UserSession
 
-    admin = (
-        User.objects.filter(Q(is_superuser=True) | Q(role=Role.ADMIN), is_active=True)
-        .order_by("-is_superuser", "pk")
-        .first()
-    )
-    official = User.objects.filter(role=Role.OFFICIAL, town__isnull=False, is_active=True).order_by("pk").first()
-    cadre = User.objects.filter(role=Role.CADRE, villages__isnull=False, is_active=True).order_by("pk").first()
-    village = cadre.villages.order_by("pk").first()
-    in_village = Household.objects.filter(village=village).order_by("pk")
-    household = in_village.filter(status=HouseholdStatus.UNEXITED).first() or in_village.first()
-    helper = (
-        Assignment.objects.current()
-        .filter(role=AssignmentRole.RESPONSIBLE, household__status=HouseholdStatus.UNEXITED)
-        .select_related("person")
-        .order_by("household_id")
-        .first()
-        .person
-    )
+    people = county_people()
+    admin, official, cadre, helper = people.admin, people.official, people.cadre, people.helper
+    village, household = people.village, people.household
     cookies, keys = {}, []
     for user in {admin, official, cadre, helper}:
         session = SessionStore()
