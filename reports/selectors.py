@@ -477,18 +477,9 @@ def _census(households, line: IncomeLine | None, rules: list, month: dt.date) ->
     }
     if line is not None:
         counted = Q(income_year=line.year, income_net__isnull=False)
-        # Compared by multiplying (net x 10 <= size x line x tenths), never dividing, as the flagged list does.
-        net, cap = F("income_net") * 10, F("income_size") * line.line
-        counts["below_line"] = Count("pk", filter=counted & Q(income_net__lte=F("income_size") * line.line))
-        lower = None
-        for tenths, key in INCOME_BINS:
-            condition = counted if lower is None else counted & Q(net_x10__gt=cap * lower)
-            if tenths is not None:
-                condition &= Q(net_x10__lte=cap * tenths)
-            counts[f"bin_{key}"] = Count("pk", filter=condition)
-            lower = tenths
+        counts.update(_income_counts(counted, "income_net", "income_size", line))
         counts["income_behind"] = Count("pk", filter=Q(income_year__isnull=True) | ~Q(income_year=line.year))
-        households = households.annotate(net_x10=net)
+        households = households.annotate(net_x10=F("income_net") * 10)
     else:
         counts["income_behind"] = Count("pk", filter=Q(income_year__isnull=False))
     for index, rule in enumerate(rules):
@@ -560,18 +551,13 @@ def _recount_income(census: Census, households, line: IncomeLine) -> None:
     """
     logger.warning("%s households keep the income of another year than %s's line", census.income_behind, line.year)
     income_now = FilteredRelation("income_records", condition=Q(income_records__year=line.year))
-    net, cap = F("income_now__net_income") * 10, F("income_now__household_size") * line.line
-    counts = {
-        "below_line": Count("pk", filter=Q(income_now__net_income__lte=F("income_now__household_size") * line.line))
-    }
-    lower = None
-    for tenths, key in INCOME_BINS:
-        condition = Q(income_now__isnull=False) if lower is None else Q(net_x10__gt=cap * lower)
-        if tenths is not None:
-            condition &= Q(net_x10__lte=cap * tenths)
-        counts[f"bin_{key}"] = Count("pk", filter=condition)
-        lower = tenths
-    grouped = households.annotate(income_now=income_now).annotate(net_x10=net).order_by().values("village_id")
+    counts = _income_counts(Q(income_now__isnull=False), "income_now__net_income", "income_now__household_size", line)
+    grouped = (
+        households.annotate(income_now=income_now)
+        .annotate(net_x10=F("income_now__net_income") * 10)
+        .order_by()
+        .values("village_id")
+    )
     census.income_bins = Counter()
     for village in census.by_village.values():
         village["below_line"] = 0
@@ -579,6 +565,23 @@ def _recount_income(census: Census, households, line: IncomeLine) -> None:
         census.by_village[values["village_id"]]["below_line"] = values["below_line"]
         for _tenths, key in INCOME_BINS:
             census.income_bins[key] += values[f"bin_{key}"]
+
+
+def _income_counts(counted: Q, net: str, size: str, line: IncomeLine) -> dict:
+    """Households at or below the line, and in each income bin, among those `counted` (a query annotating net_x10).
+
+    Compared by multiplying (net x 10 <= size x line x tenths), never dividing, as the flagged list does.
+    """
+    cap = F(size) * line.line
+    counts = {"below_line": Count("pk", filter=counted & Q(**{f"{net}__lte": cap}))}
+    lower = None
+    for tenths, key in INCOME_BINS:
+        condition = counted if lower is None else counted & Q(net_x10__gt=cap * lower)
+        if tenths is not None:
+            condition &= Q(net_x10__lte=cap * tenths)
+        counts[f"bin_{key}"] = Count("pk", filter=condition)
+        lower = tenths
+    return counts
 
 
 def _add_visits(rows: dict, user, month: dt.date, village) -> None:
